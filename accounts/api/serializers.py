@@ -1,0 +1,76 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from accounts.models import User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """A user as other people see them; `online` comes from the presence map in context."""
+
+    online = serializers.SerializerMethodField()
+    initials = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "initials",
+            "avatar_colour",
+            "online",
+            "last_seen",
+        ]
+        read_only_fields = fields
+
+    def get_online(self, user: User) -> bool:
+        return user.pk in self.context.get("online_ids", ())
+
+
+class MeSerializer(serializers.ModelSerializer):
+    initials = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "username", "display_name", "email", "initials", "avatar_colour",
+            "last_seen", "date_joined", "is_staff",
+        ]  # fmt: skip
+        read_only_fields = [
+            "id", "username", "initials", "avatar_colour", "last_seen", "date_joined", "is_staff",
+        ]  # fmt: skip
+
+
+class SignupInput(serializers.Serializer):
+    username = serializers.RegexField(
+        r"^[\w.@+-]+\Z",
+        max_length=150,
+        error_messages={"invalid": "Letters, digits and @/./+/-/_ only."},
+    )
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    display_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=80, default=""
+    )
+
+
+class LoginInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+
+
+class RefreshInput(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class AuthOutput(TokenPairOutput):
+    user = MeSerializer()
+
+
+def access_lifetime_seconds() -> int:
+    return int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds())

@@ -1,0 +1,23 @@
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class AuthIPThrottle(SimpleRateThrottle):
+    """Caps login and signup attempts from one address."""
+
+    scope = "auth_ip"
+
+    def get_cache_key(self, request: Request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class AuthUsernameThrottle(SimpleRateThrottle):
+    """Caps attempts against one account, whatever address they come from."""
+
+    scope = "auth_username"
+
+    def get_cache_key(self, request: Request, view) -> str | None:
+        username = request.data.get("username") if isinstance(request.data, dict) else None
+        if not isinstance(username, str) or not username:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": username.lower()[:150]}

@@ -1,0 +1,46 @@
+"""Parley's real-time layer: the only app that knows django-eventstream and channels.
+
+Domain apps call `realtime.publish(...)` inside their action's transaction; the
+events are stored for replay in that same transaction and pushed to open
+streams once it commits.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+
+def publish(
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    user_ids: Iterable[int] = (),
+    channels: Iterable[str] = (),
+) -> None:
+    """Store `event_type` for every recipient's channel and push it live after commit."""
+    from realtime.publisher import publish_event
+
+    publish_event(event_type, payload, user_ids=user_ids, channels=channels)
+
+
+def publish_ephemeral(
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    user_ids: Iterable[int] = (),
+    channels: Iterable[str] = (),
+) -> None:
+    """Push an event that is not worth replaying (typing, presence) to open streams only."""
+    from realtime.publisher import publish_ephemeral_event
+
+    publish_ephemeral_event(event_type, payload, user_ids=user_ids, channels=channels)
+
+
+def user_channel(user_id: int) -> str:
+    return f"user-{user_id}"
+
+
+def topic_channel(name: str) -> str:
+    return f"topic-{name}"
+
+
+BROADCAST_CHANNEL = "broadcast"

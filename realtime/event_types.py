@@ -1,0 +1,25 @@
+"""The event names of the public contract (API.md, "Real time"): one list for every transport."""
+
+MESSAGE_NEW = "message.new"
+MESSAGE_UPDATED = "message.updated"
+MESSAGE_DELETED = "message.deleted"
+MESSAGE_DELIVERED = "message.delivered"
+MESSAGE_READ = "message.read"
+GROUP_INVITE = "group.invite"
+GROUP_MEMBER_ADDED = "group.member_added"
+GROUP_MEMBER_REMOVED = "group.member_removed"
+GROUP_MEMBER_LEFT = "group.member_left"
+GROUP_ROLE_UPDATED = "group.role_updated"
+GROUP_UPDATED = "group.updated"
+GROUP_DELETED = "group.deleted"
+NOTIFICATION_NEW = "notification.new"
+TYPING = "typing"
+PRESENCE = "presence"
+TOPIC_MESSAGE = "topic.message"
+
+ALL = (
+    MESSAGE_NEW, MESSAGE_UPDATED, MESSAGE_DELETED, MESSAGE_DELIVERED, MESSAGE_READ,
+    GROUP_INVITE, GROUP_MEMBER_ADDED, GROUP_MEMBER_REMOVED, GROUP_MEMBER_LEFT,
+    GROUP_ROLE_UPDATED, GROUP_UPDATED, GROUP_DELETED, NOTIFICATION_NEW, TYPING, PRESENCE,
+    TOPIC_MESSAGE,
+)  # fmt: skip

@@ -1,0 +1,27 @@
+"""Prometheus series for the real-time layer (documented in README, "Metrics")."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_PUBLISHED = Counter(
+    "parley_events_published_total", "Events published to channels, by type", ["type"]
+)
+EVENTS_DELIVERED = Counter(
+    "parley_events_delivered_total", "Events written to open streams, by type", ["type"]
+)
+CHANNEL_LAYER_ERRORS = Counter(
+    "parley_channel_layer_errors_total", "Channel-layer sends or receives that failed"
+)
+CHANNEL_LAYER_RECONNECTS = Counter(
+    "parley_channel_layer_reconnects_total", "Times the node regained the channel layer"
+)
+STREAMS_OPEN = Gauge("parley_sse_streams_open", "Open event streams on this node")
+STREAM_CONNECTIONS = Counter("parley_sse_connections_total", "Event streams opened")
+STREAM_DISCONNECTIONS = Counter("parley_sse_disconnections_total", "Event streams closed")
+REPLAYS = Counter("parley_replays_total", "Streams or polls resumed from Last-Event-ID")
+STREAM_RESETS = Counter("parley_stream_resets_total", "Resumes refused as past retention")
+LONG_POLL_WAITS = Counter("parley_long_poll_waits_total", "Long polls that had to wait")
+DELIVERY_LATENCY = Histogram(
+    "parley_delivery_latency_seconds",
+    "Time from publish to the event being written to a stream",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
