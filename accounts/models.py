@@ -19,6 +19,8 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=80, blank=True)
     avatar_colour = models.CharField(max_length=7, blank=True)
     last_seen = models.DateTimeField(null=True, blank=True)
+    # Off: others see this user's delivered ticks but never the blue read ones.
+    send_read_receipts = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
