@@ -5,6 +5,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import UserFactory
 
+# Real daphne nodes, a throwaway redis-server and nginx for multi-node tests.
+pytest_plugins = ["tests.servers"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
