@@ -19,3 +19,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(self, create: bool, extracted, **kwargs) -> None:
         if create:
             self.save(update_fields=["password"])
+
+
+# --- chat and groups ----------------------------------------------------------
+# Conversations and groups with their members are best made through the actions
+# (chat.actions.get_or_create_direct_conversation, groups.actions.create_group);
+# these factories cover rows the tests need to shape directly.
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """A message row as stored, without the send action's side effects (unread, events)."""
+
+    class Meta:
+        model = "chat.Message"
+
+    conversation = None
+    author = factory.SubFactory(UserFactory)
+    body = factory.Faker("sentence")
+    client_id = factory.Faker("uuid4", cast_to=None)

@@ -1,0 +1,40 @@
+"""Every write of chat: one function per change, one transaction each.
+
+Views, groups.actions, the admin and management commands call these; nothing
+else writes chat's tables.
+"""
+
+from chat.actions.conversations import (
+    create_group_conversation,
+    end_membership,
+    get_or_create_direct_conversation,
+    join_members,
+    lock_conversation,
+    publish_typing,
+)
+from chat.actions.messages import (
+    clean_body,
+    delete_message,
+    edit_message,
+    moderate_delete_message,
+    restore_message,
+    send_message,
+)
+from chat.actions.receipts import mark_delivered_up_to, mark_read_up_to
+
+__all__ = [
+    "clean_body",
+    "create_group_conversation",
+    "delete_message",
+    "edit_message",
+    "end_membership",
+    "get_or_create_direct_conversation",
+    "join_members",
+    "lock_conversation",
+    "mark_delivered_up_to",
+    "mark_read_up_to",
+    "moderate_delete_message",
+    "publish_typing",
+    "restore_message",
+    "send_message",
+]

@@ -1,0 +1,204 @@
+"""Reused reads of chat: membership checks, the conversation list, history pages, receipts."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Case, F, Min, QuerySet, When
+
+from accounts.models import User
+from chat.errors import MessageNotFound, NotAMember
+from chat.models import Conversation, Membership, Message, MessageReceipt
+
+
+def active_membership(*, user: User, conversation_id: int, for_update: bool = False) -> Membership:
+    """The caller's current membership, or NotAMember (404) for outsiders and former members."""
+    memberships = Membership.objects.select_related("conversation", "conversation__group")
+    if for_update:
+        # Only the membership row: the conversation and group stay unlocked.
+        memberships = memberships.select_for_update(of=("self",))
+    try:
+        return memberships.get(conversation_id=conversation_id, user=user, left_at__isnull=True)
+    except Membership.DoesNotExist:
+        raise NotAMember() from None
+
+
+def visible_message(*, user: User, message_id: int) -> tuple[Message, Membership]:
+    """A message of a conversation the caller is in; MessageNotFound (404) otherwise."""
+    message = (
+        Message.objects.select_related("author", "conversation", "conversation__group")
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None:
+        raise MessageNotFound()
+    membership = (
+        Membership.objects.filter(
+            conversation_id=message.conversation_id, user=user, left_at__isnull=True
+        )
+        .only("id", "role", "conversation_id", "user_id")
+        .first()
+    )
+    if membership is None:
+        raise MessageNotFound()
+    return message, membership
+
+
+def active_member_ids(*, conversation_id: int) -> list[int]:
+    return list(
+        Membership.objects.filter(conversation_id=conversation_id, left_at__isnull=True)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def contact_user_ids(*, user_id: int) -> list[int]:
+    """Everyone who shares a current conversation with `user_id` (the presence audience)."""
+    return list(
+        Membership.objects.filter(
+            left_at__isnull=True,
+            conversation__memberships__user_id=user_id,
+            conversation__memberships__left_at__isnull=True,
+        )
+        .exclude(user_id=user_id)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def direct_peer_id(conversation: Conversation, *, viewer_id: int) -> int | None:
+    """The other person of a direct conversation, read from its key (no query)."""
+    if not conversation.direct_key:
+        return None
+    low, high = (int(part) for part in conversation.direct_key.split(":"))
+    return high if low == viewer_id else low
+
+
+def peers_by_conversation(
+    conversations: Iterable[Conversation], *, viewer_id: int
+) -> dict[int, User]:
+    """The other person of each direct conversation, in one query."""
+    peer_ids = {
+        conversation.pk: peer_id
+        for conversation in conversations
+        if (peer_id := direct_peer_id(conversation, viewer_id=viewer_id)) is not None
+    }
+    users = User.objects.in_bulk(set(peer_ids.values()))
+    return {
+        conversation_id: users[peer_id]
+        for conversation_id, peer_id in peer_ids.items()
+        if peer_id in users
+    }
+
+
+def conversation_list(*, user: User) -> QuerySet[Membership]:
+    """The caller's current conversations, newest activity first (memberships carry unread)."""
+    return (
+        Membership.objects.filter(user=user, left_at__isnull=True)
+        .select_related(
+            "conversation",
+            "conversation__group",
+            "conversation__last_message",
+            "conversation__last_message__author",
+        )
+        .order_by(
+            F("conversation__last_message_at").desc(nulls_last=True),
+            "-conversation__created_at",
+            "-conversation_id",
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Ticks:
+    """The lowest pointers among the other members: a message at or below them is delivered/read.
+
+    A member who turned off read receipts counts as having read nothing, so others
+    never see read ticks for them; their delivered ticks still show.
+    """
+
+    delivered_up_to: int | None
+    read_up_to: int | None
+
+
+def ticks_by_conversation(*, conversation_ids: Sequence[int], viewer_id: int) -> dict[int, Ticks]:
+    """Ticks for the viewer's own messages in each conversation, in one query."""
+    rows = (
+        Membership.objects.filter(conversation_id__in=conversation_ids, left_at__isnull=True)
+        .exclude(user_id=viewer_id)
+        .values("conversation_id")
+        .annotate(
+            delivered=Min("last_delivered_message_id"),
+            read=Min(
+                Case(
+                    When(user__send_read_receipts=True, then=F("last_read_message_id")),
+                    default=0,
+                )
+            ),
+        )
+        .order_by()
+    )
+    ticks = {row["conversation_id"]: Ticks(row["delivered"], row["read"]) for row in rows}
+    return {cid: ticks.get(cid, Ticks(None, None)) for cid in conversation_ids}
+
+
+def message_page(
+    *, conversation_id: int, before: int | None, after: int | None, limit: int
+) -> tuple[list[Message], bool]:
+    """Up to `limit` messages, oldest first, and whether more lie beyond the far end.
+
+    Without `after` the page ends just before `before` (or at the newest message);
+    with `after` it starts just after that id.
+    """
+    messages = Message.objects.filter(conversation_id=conversation_id).select_related("author")
+    if after is not None:
+        rows = list(messages.filter(id__gt=after).order_by("id")[: limit + 1])
+        return rows[:limit], len(rows) > limit
+    if before is not None:
+        messages = messages.filter(id__lt=before)
+    rows = list(messages.order_by("-id")[: limit + 1])
+    return list(reversed(rows[:limit])), len(rows) > limit
+
+
+@dataclass(frozen=True)
+class Receipt:
+    user: User
+    delivered_at: object
+    read_at: object
+
+
+def receipts_for(*, message: Message) -> list[Receipt]:
+    """Per current member but the author: when the message reached and was read by them.
+
+    Members who joined after the message was sent are left out; read times of
+    members who keep read receipts off are hidden.
+    """
+    memberships = (
+        Membership.objects.filter(
+            conversation_id=message.conversation_id,
+            left_at__isnull=True,
+            joined_at__lte=message.created_at,
+        )
+        .exclude(user_id=message.author_id)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    by_user = {
+        receipt.user_id: receipt
+        for receipt in MessageReceipt.objects.filter(message=message).only(
+            "user_id", "delivered_at", "read_at"
+        )
+    }
+    receipts = []
+    for membership in memberships:
+        receipt = by_user.get(membership.user_id)
+        read_at = receipt.read_at if receipt else None
+        if not membership.user.send_read_receipts:
+            read_at = None
+        receipts.append(
+            Receipt(
+                user=membership.user,
+                delivered_at=receipt.delivered_at if receipt else None,
+                read_at=read_at,
+            )
+        )
+    return receipts
