@@ -241,6 +241,53 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parley <noreply@localhost>")
 
+# --- Notifications and outbound delivery ---------------------------------------
+# README, "Notifications and delivery". Jobs run in `manage.py db_worker`.
+
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in emails and pushes
+SITE_NAME = env.str("SITE_NAME", default="Parley")
+EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="parley.local")
+# `unread_count` in notification.new is capped so that recipients can share one event.
+NOTIFICATION_EVENT_COUNT_CAP = 99
+DELIVERY_PROVIDERS = {
+    "email": env.str(
+        "DELIVERY_EMAIL_PROVIDER", default="notifications.providers.email.DjangoEmailProvider"
+    ),
+    "push": env.str(
+        "DELIVERY_PUSH_PROVIDER", default="notifications.providers.push.WebPushProvider"
+    ),
+    "sms": env.str("SMS_PROVIDER", default="notifications.providers.sms.LoggingSmsProvider"),
+}
+DELIVERY_RETRY_DELAYS = env.list("DELIVERY_RETRY_DELAYS", cast=float, default=[10, 60, 300])
+DELIVERY_RETRY_JITTER = env.float("DELIVERY_RETRY_JITTER", default=0.2)
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=4)
+DELIVERY_EMAIL_DELAY_SECONDS = env.int("DELIVERY_EMAIL_DELAY_SECONDS", default=600)
+DELIVERY_PUSH_DELAY_SECONDS = env.int("DELIVERY_PUSH_DELAY_SECONDS", default=0)
+DELIVERY_SMS_DELAY_SECONDS = env.int("DELIVERY_SMS_DELAY_SECONDS", default=600)
+DELIVERY_ONLINE_DELAY_SECONDS = env.int("DELIVERY_ONLINE_DELAY_SECONDS", default=120)
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
+DELIVERY_DISPATCH_GRACE_SECONDS = env.int("DELIVERY_DISPATCH_GRACE_SECONDS", default=60)
+DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=100)
+DELIVERY_TIMEOUT_SECONDS = env.float("DELIVERY_TIMEOUT_SECONDS", default=10.0)
+DELIVERY_METRICS_PORT = env.int("DELIVERY_METRICS_PORT", default=0)
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@localhost")
+PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=86400)
+SMS_HTTP_URL = env.str(
+    "SMS_HTTP_URL", default="https://api.twilio.com/2010-04-01/Accounts/{account}/Messages.json"
+)
+SMS_HTTP_ACCOUNT = env.str("SMS_HTTP_ACCOUNT", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_FROM = env.str("SMS_FROM", default="")
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "NotificationTypeEnum": "notifications.models.NotificationType",
+        "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
+        "DeliveryChannelEnum": "notifications.models.Channel",
+    }
+)
+
 # --- Internationalisation, static files ----------------------------------------
 
 LANGUAGE_CODE = "en-us"

@@ -1,0 +1,1 @@
+"""Outbound delivery: planning at fan-out, the queue, attempts, retries and dead letters."""

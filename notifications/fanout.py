@@ -1,0 +1,123 @@
+"""Creating notifications for many people at once: one INSERT, then deliveries and events.
+
+Runs inside the domain action's transaction (receivers of chat/groups signals):
+a constant number of queries whatever the number of recipients.
+"""
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+import realtime
+from accounts.models import User
+from notifications import selectors
+from notifications.delivery.planning import plan_deliveries
+from notifications.events import new_notification_event
+from notifications.metrics import NOTIFICATIONS_CREATED
+from notifications.models import Notification
+from notifications.preferences import IN_APP, RecipientSettings, recipient_settings
+from realtime import event_types
+
+
+@dataclass
+class Audience:
+    """People who get the same words. `personal` ones (about the recipient themself:
+    invited, removed, promoted, the group deleted) come through a conversation mute."""
+
+    user_ids: Iterable[int]
+    title: str
+    body: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    personal: bool = False
+    # Overrides notify()'s message_id for this audience (receipts: each author's latest).
+    message_id: int | None = None
+
+
+def notify(
+    *,
+    kind: str,
+    audiences: list[Audience],
+    actor: User | None,
+    conversation_id: int | None = None,
+    group_id: int | None = None,
+    message_id: int | None = None,
+    recipients: dict[int, RecipientSettings] | None = None,
+) -> list[Notification]:
+    """Create `kind` notifications for every audience member but the actor.
+
+    Honours each recipient's in-app preference for `kind` and conversation mutes,
+    plans the outbound deliveries and publishes `notification.new`. Pass
+    `recipients` when the caller has already loaded their settings.
+    """
+    actor_id = actor.pk if actor is not None else None
+    audience_of: dict[int, Audience] = {}
+    for audience in audiences:
+        for user_id in audience.user_ids:
+            if user_id != actor_id:
+                audience_of.setdefault(user_id, audience)
+    if not audience_of:
+        return []
+    if recipients is None:
+        recipients = recipient_settings(list(audience_of))
+    chosen = [
+        user_id
+        for user_id in sorted(audience_of)
+        if user_id in recipients and recipients[user_id].wants(kind, IN_APP)
+    ]
+    now = timezone.now()
+    mutable = [user_id for user_id in chosen if not audience_of[user_id].personal]
+    if conversation_id is not None and mutable:
+        muted = selectors.muted_user_ids(conversation_id=conversation_id, user_ids=mutable, now=now)
+        chosen = [user_id for user_id in chosen if user_id not in muted]
+    if not chosen:
+        return []
+    notifications = [
+        Notification(
+            recipient_id=user_id,
+            type=kind,
+            title=audience_of[user_id].title[:200],
+            body=audience_of[user_id].body,
+            data=audience_of[user_id].data,
+            actor=actor,
+            conversation_id=conversation_id,
+            group_id=group_id,
+            message_id=audience_of[user_id].message_id or message_id,
+            created_at=now,
+        )
+        for user_id in chosen
+    ]
+    Notification.objects.bulk_create(notifications)
+    plan_deliveries(notifications=notifications, recipients=recipients, now=now)
+    publish_new(notifications)
+    count = len(notifications)
+    transaction.on_commit(lambda: NOTIFICATIONS_CREATED.labels(type=kind).inc(count))
+    return notifications
+
+
+def publish_new(notifications: list[Notification]) -> None:
+    """One `notification.new` per distinct payload (same words, same capped count)."""
+    counts = selectors.unread_counts([notification.recipient_id for notification in notifications])
+    cap = settings.NOTIFICATION_EVENT_COUNT_CAP
+    groups: dict[tuple, list[Notification]] = defaultdict(list)
+    for notification in notifications:
+        count = min(counts.get(notification.recipient_id, 0), cap)
+        key = (
+            notification.message_id,
+            notification.title,
+            notification.body,
+            json.dumps(notification.data, sort_keys=True),
+            count,
+        )
+        groups[key].append(notification)
+    for (*_, count), members in groups.items():
+        realtime.publish(
+            event_types.NOTIFICATION_NEW,
+            new_notification_event(members[0], unread_count=count),
+            user_ids=[notification.recipient_id for notification in members],
+        )
