@@ -98,8 +98,10 @@ class DaphneNode:
         redis_url: str | None = None,
         port: int | None = None,
         env_overrides: dict[str, str] | None = None,
+        daphne_args: Sequence[str] = (),
     ) -> None:
         self.name = name
+        self.daphne_args = list(daphne_args)
         self.port = port or free_port()
         self.url = f"http://{LOCALHOST}:{self.port}"
         self.address = f"{LOCALHOST}:{self.port}"
@@ -145,6 +147,7 @@ class DaphneNode:
                     LOCALHOST,
                     "-p",
                     str(self.port),
+                    *self.daphne_args,
                     "config.asgi:application",
                 ],
                 cwd=PROJECT_ROOT,
@@ -422,12 +425,15 @@ def daphne_nodes(transactional_db, tmp_path: Path) -> Iterator[Callable[..., Dap
     """Factory: `start_node(name, **env_overrides) -> DaphneNode`, started and healthy.
 
     Nodes use the test database and `REDIS_URL` (override it per node with REDIS_URL=...).
-    Pass `wait=False` to get the node right after spawning. All are stopped at teardown.
+    `wait=False` returns the node right after spawning; `daphne_args` adds daphne options
+    (e.g. `("--access-log", "/dev/null")`). All are stopped at teardown.
     """
     database_url = database_url_from_settings()
     started: list[DaphneNode] = []
 
-    def start_node(name: str, *, wait: bool = True, **env_overrides: str) -> DaphneNode:
+    def start_node(
+        name: str, *, wait: bool = True, daphne_args: Sequence[str] = (), **env_overrides: str
+    ) -> DaphneNode:
         redis_url = env_overrides.pop("REDIS_URL", None)
         node = DaphneNode(
             name,
@@ -435,6 +441,7 @@ def daphne_nodes(transactional_db, tmp_path: Path) -> Iterator[Callable[..., Dap
             database_url=database_url,
             redis_url=redis_url,
             env_overrides=env_overrides,
+            daphne_args=daphne_args,
         )
         started.append(node)
         node.start()

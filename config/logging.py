@@ -1,0 +1,234 @@
+"""Structured logs: every line names its request, user and node; secrets never reach a log.
+
+- `RequestContextMiddleware` gives each request an id (the client's or nginx's `X-Request-ID`
+  when it is well-formed, else a new one), echoes it in the response, remembers the request for
+  the log filter, and writes one access line per request (`parley.request`).
+- `RequestContextFilter` (on the handler, so it sees every logger's records) adds
+  `request_id`, `user_id` and `node_id` to each record and scrubs tokens and passwords from
+  the message.
+- `JsonFormatter` writes one JSON object per line (production, `LOG_JSON=1`);
+  `PlainFormatter` a readable line (development).
+
+Nothing here logs request or response bodies; the access line has the method, the path and a
+scrubbed query string.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.functional import SimpleLazyObject, empty
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Ids from outside are kept only when they cannot forge log content.
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Paths polled by machines: logged at DEBUG so they do not drown the access log.
+_QUIET_PATH_PREFIXES = ("/health", "/metrics", "/static/")
+
+_current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "parley_request", default=None
+)
+
+access_logger = logging.getLogger("parley.request")
+
+# --- Scrubbing -----------------------------------------------------------------------------
+
+REDACTED = "[redacted]"
+# Names of secret parameters (not a secret): anything ending in token, password, secret or key
+# (access_token, api_key, Idempotency-Key...), and the JWT pair's `access` and `refresh`.
+_SECRET_PARAMETERS = r"[\w-]*?(?:token|password|passwd|secret|key)|access|refresh"  # noqa: S105
+_SECRET_PATTERNS = [
+    # ?token=...&x=1, "password": "..." style key/value pairs in query strings and messages
+    (re.compile(rf"(?i)\b({_SECRET_PARAMETERS})=([^&\s\"']+)"), rf"\1={REDACTED}"),
+    (
+        re.compile(rf"(?i)([\"']({_SECRET_PARAMETERS})[\"']\s*:\s*)[\"'][^\"']*[\"']"),
+        rf'\1"{REDACTED}"',
+    ),
+    # Authorization headers: "Bearer eyJ...", "Api-Key pk_..."
+    (re.compile(r"(?i)\b(bearer|api-key)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
+    # A bare JWT anywhere (three base64url parts, the first one a JSON header)
+    (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"), REDACTED),
+]
+
+
+def scrub(text: str) -> str:
+    """`text` with token, password and key values replaced by `[redacted]`."""
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+# --- Request context -------------------------------------------------------------------------
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def current_request_id() -> str | None:
+    request = _current_request.get()
+    return getattr(request, "request_id", None) if request is not None else None
+
+
+def _user_id(request: HttpRequest | None) -> int | None:
+    """The authenticated user's id, only if authentication already ran.
+
+    Django's `request.user` is lazy: evaluating it here would query the database from inside
+    a log call (and fail in async code). DRF assigns the JWT user to the same attribute once
+    the view authenticates, so later lines do carry it.
+    """
+    if request is None:
+        return None
+    user = request.__dict__.get("user")
+    if user is None:
+        return None
+    if isinstance(user, SimpleLazyObject):
+        if user._wrapped is empty:
+            return None
+        user = user._wrapped
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return user.pk
+
+
+class RequestContextMiddleware:
+    """Request id in, request id out, and one access log line per request."""
+
+    async_capable = True
+    sync_capable = True
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(self.get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        token = self._begin(request)
+        try:
+            started = time.perf_counter()
+            response = self.get_response(request)
+            return self._finish(request, response, started)
+        finally:
+            # A sync request shares its thread (and context) with the next one.
+            _current_request.reset(token)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        # Django runs each ASGI request in its own task, so the context ends with it, and
+        # lines logged while a stream is open still name their request. No reset needed.
+        self._begin(request)
+        started = time.perf_counter()
+        response = await self.get_response(request)
+        return self._finish(request, response, started)
+
+    def _begin(self, request: HttpRequest) -> contextvars.Token:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else new_request_id()
+        return _current_request.set(request)
+
+    def _finish(
+        self, request: HttpRequest, response: HttpResponseBase, started: float
+    ) -> HttpResponseBase:
+        response[REQUEST_ID_HEADER] = request.request_id
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        path = request.path
+        query = request.META.get("QUERY_STRING", "")
+        level = logging.DEBUG if path.startswith(_QUIET_PATH_PREFIXES) else logging.INFO
+        access_logger.log(
+            level,
+            "%s %s %s %sms",
+            request.method,
+            f"{path}?{query}" if query else path,
+            response.status_code,
+            duration_ms,
+            extra={
+                "method": request.method,
+                "path": path,
+                "status_code": response.status_code,
+                "duration_ms": duration_ms,
+                "streaming": response.streaming,
+            },
+        )
+        return response
+
+
+# --- Filter and formatters ---------------------------------------------------------------------
+
+
+class RequestContextFilter(logging.Filter):
+    """Adds request_id, user_id and node_id to every record, and scrubs its message."""
+
+    def __init__(self, node_id: str = "", name: str = "") -> None:
+        super().__init__(name)
+        self.node_id = node_id
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # Django logs 4xx/5xx responses after the middleware chain has returned, passing the
+        # request as an extra; elsewhere the request being handled is in the context.
+        request = getattr(record, "request", None)
+        if not isinstance(request, HttpRequest):
+            request = _current_request.get()
+        record.request_id = getattr(request, "request_id", None)
+        record.user_id = _user_id(request)
+        record.node_id = self.node_id
+        # Render once, scrubbed; later handlers and formatters see only the clean text.
+        record.msg = scrub(record.getMessage())
+        record.args = None
+        return True
+
+
+# Extra attributes worth carrying into JSON (Django's `request` extra is deliberately absent:
+# its repr holds the full query string).
+_EXTRA_FIELDS = ("method", "path", "status_code", "duration_ms", "streaming")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: timestamp, level, logger, message, request/user/node ids."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(record.created, tz=UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": scrub(record.getMessage()),
+            "request_id": getattr(record, "request_id", None),
+            "user_id": getattr(record, "user_id", None),
+            "node_id": getattr(record, "node_id", None),
+        }
+        for field in _EXTRA_FIELDS:
+            if hasattr(record, field):
+                entry[field] = getattr(record, field)
+        if record.exc_info:
+            entry["exception"] = scrub(self.formatException(record.exc_info))
+        if record.stack_info:
+            entry["stack"] = scrub(self.formatStack(record.stack_info))
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class PlainFormatter(logging.Formatter):
+    """`2026-01-02 10:00:00,123 INFO parley.request [req-id user=7] GET /x 200 3ms`."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(context)s%(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        request_id = getattr(record, "request_id", None)
+        if request_id:
+            user_id = getattr(record, "user_id", None)
+            record.context = f"[{request_id[:12]} user={user_id or '-'}] "
+        else:
+            record.context = ""
+        return scrub(super().format(record))

@@ -1,0 +1,185 @@
+"""Structured logging: request ids, user and node ids on every line, and no secrets or bodies."""
+
+import io
+import json
+import logging
+import re
+import uuid
+
+import httpx
+import pytest
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from config.logging import JsonFormatter, PlainFormatter, RequestContextFilter, scrub
+from tests.conftest import client_for
+from tests.factories import PASSWORD, UserFactory
+from tests.servers import PROJECT_ROOT
+
+PRODUCTION_DAPHNE_ARGS = ("--access-log", "/dev/null")
+
+
+@pytest.fixture
+def json_log():
+    """Everything logged during the test, as the production handler would write it."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestContextFilter(node_id="test-node"))
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous_level = root.level
+    root.setLevel(logging.INFO)
+
+    def lines() -> list[dict]:
+        return [json.loads(line) for line in stream.getvalue().splitlines() if line]
+
+    lines.text = stream.getvalue  # type: ignore[attr-defined]
+    yield lines
+    root.removeHandler(handler)
+    root.setLevel(previous_level)
+
+
+def _access_lines(lines: list[dict]) -> list[dict]:
+    return [line for line in lines if line["logger"] == "parley.request"]
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("GET /events/?token=eyJhbGciOi.payload.sig&lastEventId=4", "eyJhbGciOi.payload.sig"),
+        ("GET /x?access_token=abc123def", "abc123def"),
+        ("POST /api/v1/auth/refresh refresh=r3fr3sh", "r3fr3sh"),
+        ('{"username": "ann", "password": "hunter22"}', "hunter22"),
+        ("Authorization: Bearer abc.def.ghi", "abc.def.ghi"),
+        ("key check Api-Key pk_live_123456", "pk_live_123456"),
+        ("token was eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjoxfQ.c2lnbmF0dXJl", "eyJ0eX"),
+    ],
+)
+def test_scrub_removes_tokens_passwords_and_keys(text, secret):
+    cleaned = scrub(text)
+    assert secret not in cleaned
+    assert "[redacted]" in cleaned
+
+
+def test_scrub_keeps_ordinary_text():
+    text = "GET /api/v1/conversations?cursor=abc&page_size=20 200 3.1ms"
+    assert scrub(text) == text
+
+
+@pytest.mark.django_db
+def test_a_client_request_id_is_kept_and_echoed(client):
+    response = client.get("/health", HTTP_X_REQUEST_ID="req-42.from:nginx")
+    assert response["X-Request-ID"] == "req-42.from:nginx"
+
+
+@pytest.mark.django_db
+def test_a_request_without_an_id_gets_a_fresh_one(client):
+    first = client.get("/health")["X-Request-ID"]
+    second = client.get("/health")["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", first)
+    assert first != second
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad_id", ["has space", "x" * 200, "inject\\nfake", "<script>"])
+def test_a_malformed_request_id_is_replaced(client, bad_id):
+    response = client.get("/health", HTTP_X_REQUEST_ID=bad_id)
+    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+
+
+@pytest.mark.django_db
+def test_access_line_has_request_user_and_node_ids(json_log):
+    user = UserFactory()
+    response = client_for(user).get("/api/v1/auth/me", HTTP_X_REQUEST_ID="trace-1")
+    assert response.status_code == 200
+
+    (line,) = [entry for entry in _access_lines(json_log()) if entry["path"] == "/api/v1/auth/me"]
+    assert line["request_id"] == "trace-1"
+    assert line["user_id"] == user.id
+    assert line["node_id"] == "test-node"
+    assert line["level"] == "INFO"
+    assert line["status_code"] == 200
+    assert line["method"] == "GET"
+    assert line["message"].startswith("GET /api/v1/auth/me 200")
+    assert {"timestamp", "logger", "message"} <= line.keys()
+
+
+@pytest.mark.django_db
+def test_lines_logged_during_a_request_carry_its_id(json_log, client):
+    client.get("/no-such-page/", HTTP_X_REQUEST_ID="trace-404")
+
+    not_found = [entry for entry in json_log() if entry["logger"] == "django.request"]
+    assert not_found
+    assert {entry["request_id"] for entry in not_found} == {"trace-404"}
+
+
+@pytest.mark.django_db
+def test_tokens_in_the_query_string_never_reach_the_log(json_log, api_client):
+    user = UserFactory()
+    token = str(RefreshToken.for_user(user).access_token)
+
+    api_client.get(f"/api/v1/auth/me?token={token}&x=1")
+
+    assert token not in json_log.text()
+    (line,) = [e for e in _access_lines(json_log()) if e["path"] == "/api/v1/auth/me"]
+    assert "token=[redacted]" in line["message"]
+
+
+@pytest.mark.django_db
+def test_passwords_and_bodies_never_reach_the_log(json_log, api_client):
+    user = UserFactory()
+    api_client.post(
+        "/api/v1/auth/login", {"username": user.username, "password": PASSWORD}, format="json"
+    )
+    api_client.post(
+        "/api/v1/auth/login",
+        {"username": user.username, "password": "wrong-secret-pw"},
+        format="json",
+    )
+
+    text = json_log.text()
+    assert PASSWORD not in text
+    assert "wrong-secret-pw" not in text
+    assert len(_access_lines(json_log())) == 2
+
+
+def test_plain_format_is_readable_with_the_request_context():
+    record = logging.LogRecord("chat", logging.INFO, __file__, 1, "sent %s", ("ok",), None)
+    record.request_id, record.user_id, record.node_id = "abcdef123456789", 7, "n1"
+    line = PlainFormatter().format(record)
+    assert line.endswith("INFO chat [abcdef123456 user=7] sent ok")
+
+
+@pytest.mark.multinode
+def test_a_production_node_writes_json_lines_with_its_node_id(daphne_nodes):
+    user = UserFactory()
+    token = str(RefreshToken.for_user(user).access_token)
+    # Started as docker/entrypoint.sh starts it: daphne's own access log (raw query strings)
+    # is off; Parley's scrubbed `parley.request` line replaces it.
+    node = daphne_nodes(
+        "json-node", daphne_args=PRODUCTION_DAPHNE_ARGS, LOG_JSON="1", LOG_LEVEL="INFO"
+    )
+    request_id = uuid.uuid4().hex
+
+    response = httpx.get(
+        f"{node.url}/api/v1/auth/me?token={token}",
+        headers={"Authorization": f"Bearer {token}", "X-Request-ID": request_id},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] == request_id
+    node.terminate()
+
+    log = node.log_path.read_text()
+    assert token not in log
+    entries = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    (access,) = [entry for entry in entries if entry.get("request_id") == request_id]
+    assert access["node_id"] == "json-node"
+    assert access["user_id"] == user.id
+    assert access["logger"] == "parley.request"
+    assert "token=[redacted]" in access["message"]
+
+
+def test_the_container_starts_daphne_without_its_raw_access_log():
+    entrypoint = (PROJECT_ROOT / "docker" / "entrypoint.sh").read_text()
+    assert " ".join(PRODUCTION_DAPHNE_ARGS) in entrypoint
