@@ -1,5 +1,5 @@
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+from config.throttling import SimpleRateThrottle
 
 
 class AuthIPThrottle(SimpleRateThrottle):

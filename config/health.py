@@ -57,6 +57,12 @@ def _node_info() -> dict:
     }
 
 
+async def node_state() -> dict:
+    """This node's identity, load and dependency status, as the dashboard shows it."""
+    database, redis = await asyncio.gather(_run(_check_database), _run(_check_cache))
+    return {**_node_info(), "database": database, "redis": redis}
+
+
 async def health(request: HttpRequest) -> JsonResponse:
     """200 when PostgreSQL (or SQLite) and Redis (or the local cache) answer, else 503."""
     database, redis = await asyncio.gather(_run(_check_database), _run(_check_cache))

@@ -205,6 +205,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "realtime.api.schema.add_realtime_paths",
+    ],
 }
 
 # --- Domain limits -----------------------------------------------------------
@@ -222,9 +226,14 @@ SSE_HEARTBEAT_SECONDS = env.int("SSE_HEARTBEAT_SECONDS", default=15)
 SSE_MAX_STREAMS_PER_NODE = env.int("SSE_MAX_STREAMS_PER_NODE", default=20000)
 SSE_MAX_STREAMS_PER_USER = env.int("SSE_MAX_STREAMS_PER_USER", default=10)
 SSE_RETRY_MS = env.int("SSE_RETRY_MS", default=2000)
-SSE_MAX_PENDING_EVENTS = env.int("SSE_MAX_PENDING_EVENTS", default=100)
 LONG_POLL_MAX_SECONDS = 30
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=60)
+# Who hears that a user came online or went away: f(user_id=...) -> user ids.
+PRESENCE_AUDIENCE = "chat.selectors.contact_user_ids"
+# How often a node pings itself through the channel layer, and sweeps for missed events.
+REALTIME_PING_SECONDS = env.float("REALTIME_PING_SECONDS", default=1.0)
+REALTIME_SWEEP_SECONDS = env.float("REALTIME_SWEEP_SECONDS", default=10.0)
+SHUTDOWN_GRACE_SECONDS = env.float("SHUTDOWN_GRACE_SECONDS", default=5.0)
 
 # --- Background tasks ----------------------------------------------------------
 

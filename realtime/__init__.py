@@ -15,11 +15,14 @@ def publish(
     *,
     user_ids: Iterable[int] = (),
     channels: Iterable[str] = (),
-) -> None:
-    """Store `event_type` for every recipient's channel and push it live after commit."""
+) -> list:
+    """Store `event_type` for every recipient's channel and push it live after commit.
+
+    Returns the stored events (django_eventstream Event objects with their ids).
+    """
     from realtime.publisher import publish_event
 
-    publish_event(event_type, payload, user_ids=user_ids, channels=channels)
+    return publish_event(event_type, payload, user_ids=user_ids, channels=channels)
 
 
 def publish_ephemeral(

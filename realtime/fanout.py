@@ -5,6 +5,7 @@ channel, so an event published here reaches only the nodes that need it.
 """
 
 import logging
+import time
 from collections.abc import Sequence
 
 from asgiref.sync import async_to_sync
@@ -27,11 +28,14 @@ def to_message(event: Event) -> dict:
         "event_type": event.type,
         "data": event.data,
         "id": event.id,
+        "published_at": time.time(),
     }
 
 
 def from_message(message: dict) -> Event:
-    return Event(message["channel"], message["event_type"], message["data"], id=message["id"])
+    event = Event(message["channel"], message["event_type"], message["data"], id=message["id"])
+    event.published_at = message.get("published_at")
+    return event
 
 
 async def apush(events: Sequence[Event]) -> int:

@@ -1,28 +1,29 @@
 """Who is online, shared by every node through the cache (Redis in production).
 
-A node refreshes `presence:<user_id>` while the user has a stream open there;
-the key expires PRESENCE_TTL_SECONDS after the last refresh, so the users of
-a crashed node go offline within a minute.
+While a user has a stream open on a node, that node refreshes `presence:<id>`
+every PRESENCE_TTL_SECONDS / 3; the key expires a TTL after the last refresh, so
+the users of a crashed node go offline within a minute. Transitions are sent
+as ephemeral `presence` events to the user's contacts, whom the domain names
+through the PRESENCE_AUDIENCE setting (a dotted path to `f(user_id) -> ids`).
 """
 
+import logging
 from collections.abc import Iterable
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from realtime import event_types
+
+logger = logging.getLogger(__name__)
 
 
 def _key(user_id: int) -> str:
     return f"presence:{user_id}"
-
-
-def mark_online(user_ids: Iterable[int]) -> None:
-    cache.set_many(
-        {_key(user_id): 1 for user_id in user_ids}, timeout=settings.PRESENCE_TTL_SECONDS
-    )
-
-
-def mark_offline(user_id: int) -> None:
-    cache.delete(_key(user_id))
 
 
 def online_user_ids(user_ids: Iterable[int]) -> set[int]:
@@ -34,3 +35,71 @@ def online_user_ids(user_ids: Iterable[int]) -> set[int]:
     except Exception:  # noqa: BLE001 - presence is best effort; a Redis outage shows everyone offline
         return set()
     return {user_id for user_id in user_ids if _key(user_id) in found}
+
+
+def is_online(user_id: int) -> bool:
+    return user_id in online_user_ids([user_id])
+
+
+def _audience(user_id: int) -> list[int]:
+    path = getattr(settings, "PRESENCE_AUDIENCE", "")
+    return list(import_string(path)(user_id=user_id)) if path else []
+
+
+def _came_online(user_id: int) -> bool:
+    return cache.add(_key(user_id), 1, timeout=settings.PRESENCE_TTL_SECONDS)
+
+
+def _went_offline(user_id: int) -> str:
+    cache.delete(_key(user_id))
+    now = timezone.now()
+    get_user_model().objects.filter(pk=user_id).update(last_seen=now)
+    return now.isoformat()
+
+
+async def _announce(user_id: int, *, online: bool, last_seen: str | None) -> None:
+    from realtime.publisher import apublish_ephemeral
+
+    audience = await sync_to_async(_audience, thread_sensitive=False)(user_id)
+    if audience:
+        payload = {"user_id": user_id, "online": online, "last_seen": last_seen}
+        await apublish_ephemeral(event_types.PRESENCE, payload, user_ids=audience)
+
+
+async def user_connected(user_id: int) -> None:
+    """The first stream of `user_id` on this node opened."""
+    try:
+        if await sync_to_async(_came_online, thread_sensitive=False)(user_id):
+            await _announce(user_id, online=True, last_seen=None)
+    except Exception:
+        logger.warning("presence update failed for user %s", user_id, exc_info=True)
+
+
+async def user_disconnected(user_id: int) -> None:
+    """The last stream of `user_id` on this node closed.
+
+    If the user still streams on another node, that node marks them online
+    again at its next refresh.
+    """
+    try:
+        last_seen = await sync_to_async(_went_offline, thread_sensitive=False)(user_id)
+        await _announce(user_id, online=False, last_seen=last_seen)
+    except Exception:
+        logger.warning("presence update failed for user %s", user_id, exc_info=True)
+
+
+async def refresh(user_ids: list[int]) -> None:
+    """Keep this node's users online; announce any whose mark had lapsed."""
+
+    def touch() -> list[int]:
+        still_marked = online_user_ids(user_ids)
+        cache.set_many({_key(u): 1 for u in user_ids}, timeout=settings.PRESENCE_TTL_SECONDS)
+        return [user_id for user_id in user_ids if user_id not in still_marked]
+
+    try:
+        lapsed = await sync_to_async(touch, thread_sensitive=False)()
+    except Exception:
+        logger.warning("presence refresh failed", exc_info=True)
+        return
+    for user_id in lapsed:
+        await _announce(user_id, online=True, last_seen=None)

@@ -10,10 +10,10 @@ from django.db import transaction
 from django_eventstream.event import Event
 
 from realtime import fanout, user_channel
-from realtime.storage import EventLogStorage
+from realtime.storage import storage_instance
 
 logger = logging.getLogger(__name__)
-storage = EventLogStorage()
+storage = storage_instance
 
 
 def _channels(user_ids: Iterable[int], channels: Iterable[str]) -> list[str]:
@@ -41,3 +41,17 @@ def publish_ephemeral_event(
     data = encode(payload)
     events = [Event(channel, event_type, data) for channel in _channels(user_ids, channels)]
     transaction.on_commit(lambda: fanout.push(events))
+
+
+async def apublish_ephemeral(
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    user_ids: Iterable[int],
+    channels: Iterable[str] = (),
+) -> None:
+    """publish_ephemeral_event for async callers (no transaction to wait for)."""
+    data = encode(payload)
+    await fanout.apush(
+        [Event(channel, event_type, data) for channel in _channels(user_ids, channels)]
+    )

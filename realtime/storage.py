@@ -25,8 +25,9 @@ def _bump_counters(channels: Sequence[str]) -> dict[str, int]:
     """
     table = connection.ops.quote_name(ChannelCounter._meta.db_table)
     values = ", ".join(["(%s, 1)"] * len(channels))
+    # Only the quoted table name and placeholders are interpolated.
     sql = (
-        f"INSERT INTO {table} (channel, last_id) VALUES {values} "
+        f"INSERT INTO {table} (channel, last_id) VALUES {values} "  # noqa: S608
         f"ON CONFLICT (channel) DO UPDATE SET last_id = {table}.last_id + 1 "
         "RETURNING channel, last_id"
     )
@@ -53,7 +54,11 @@ class EventLogStorage(StorageBase):
         return event
 
     def get_events(self, channel: str, last_id: int, limit: int = 100) -> list[Event]:
-        current_id = self.get_current_id(channel)
+        return self.events_after(channel, last_id, self.get_current_id(channel), limit=limit)
+
+    def events_after(
+        self, channel: str, last_id: int, current_id: int, *, limit: int = 100
+    ) -> list[Event]:
         if last_id == current_id:
             return []
         if last_id > current_id or last_id < 0:
@@ -77,3 +82,39 @@ class EventLogStorage(StorageBase):
             ChannelCounter.objects.filter(channel__in=channels).values_list("channel", "last_id")
         )
         return {channel: found.get(channel, 0) for channel in channels}
+
+
+class Catchup:
+    """What a listener missed: events per channel, channels to reset, channels with more."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, list[Event]] = {}
+        self.resets: dict[str, int] = {}
+        self.more: set[str] = set()
+
+
+def read_since(positions: dict[str, int], *, limit: int = 100) -> Catchup:
+    """Events after each channel's position, reading only the channels that moved.
+
+    One query for the counters, then one per channel that has something new.
+    """
+    catchup = Catchup()
+    current = storage_instance.get_current_ids(positions)
+    for channel, position in positions.items():
+        if position == current[channel]:
+            continue
+        try:
+            events = storage_instance.events_after(
+                channel, position, current[channel], limit=limit + 1
+            )
+        except EventDoesNotExist as gone:
+            catchup.resets[channel] = gone.current_id
+            continue
+        if len(events) > limit:
+            events = events[:limit]
+            catchup.more.add(channel)
+        catchup.events[channel] = events
+    return catchup
+
+
+storage_instance = EventLogStorage()

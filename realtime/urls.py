@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from realtime import views
+
+urlpatterns = [
+    path("events/", views.events, name="events"),
+]

@@ -1,0 +1,31 @@
+"""DRF throttles that fail open: a Redis outage must not turn every request into a 500.
+
+The counters live in the shared cache (Redis in production), so limits are
+global across nodes. While the cache is unreachable requests are let through
+and the failure is logged; losing rate limiting for a minute is better than
+losing the service.
+"""
+
+import logging
+
+from rest_framework import throttling
+from rest_framework.request import Request
+
+logger = logging.getLogger(__name__)
+
+
+class FailOpenMixin:
+    def allow_request(self, request: Request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            logger.warning("throttle cache unavailable; allowing request", exc_info=True)
+            return True
+
+
+class SimpleRateThrottle(FailOpenMixin, throttling.SimpleRateThrottle):
+    pass
+
+
+class ScopedRateThrottle(FailOpenMixin, throttling.ScopedRateThrottle):
+    pass

@@ -1,0 +1,114 @@
+"""Writes of the real-time layer: topic subscriptions, topic publishing, API keys."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.errors import Forbidden, NotFound
+from realtime import BROADCAST_CHANNEL, event_types, publish, publish_ephemeral, topic_channel
+from realtime.models import ApiKey, Topic, TopicPublication, TopicSubscription
+from realtime.streams import CONTROL
+
+BROADCAST_TOPIC = "broadcast"
+
+
+def _reconnect_streams(user_id: int, reason: str) -> None:
+    publish_ephemeral(CONTROL, {"reason": reason}, user_ids=[user_id])
+
+
+def _visible_topic(*, name: str, user_is_staff: bool) -> Topic:
+    topic = Topic.objects.filter(name=name).first()
+    if topic is None or not (topic.is_public or user_is_staff):
+        raise NotFound("No such topic.")
+    return topic
+
+
+def subscribe(*, user_id: int, user_is_staff: bool, topic_name: str) -> tuple[Topic, bool]:
+    """Subscribe a user to a topic; their open streams reconnect to pick it up."""
+    topic = _visible_topic(name=topic_name, user_is_staff=user_is_staff)
+    with transaction.atomic():
+        _, created = TopicSubscription.objects.get_or_create(user_id=user_id, topic=topic)
+        if created:
+            _reconnect_streams(user_id, "channels-changed")
+    return topic, created
+
+
+def unsubscribe(*, user_id: int, topic_name: str) -> bool:
+    with transaction.atomic():
+        deleted, _ = TopicSubscription.objects.filter(
+            user_id=user_id, topic__name=topic_name
+        ).delete()
+        if deleted:
+            _reconnect_streams(user_id, "channels-changed")
+    return bool(deleted)
+
+
+@dataclass(frozen=True)
+class Publication:
+    topic: str
+    event_id: int
+    created: bool
+
+
+def publish_to_topic(
+    *, topic_name: str, event: str, data: Any, idempotency_key: str | None
+) -> Publication:
+    """Publish to a topic's subscribers (or to everyone, for `broadcast`), at most once per key."""
+    if topic_name == BROADCAST_TOPIC:
+        topic, _ = Topic.objects.get_or_create(
+            name=BROADCAST_TOPIC, defaults={"description": "Every connected client"}
+        )
+        channel = BROADCAST_CHANNEL
+    else:
+        topic = Topic.objects.filter(name=topic_name).first()
+        if topic is None:
+            raise NotFound("No such topic.")
+        channel = topic_channel(topic.name)
+    payload = {"topic": topic.name, "event": event, "data": data}
+    try:
+        with transaction.atomic():
+            if idempotency_key:
+                previous = TopicPublication.objects.filter(
+                    topic=topic, idempotency_key=idempotency_key
+                ).first()
+                if previous:
+                    return Publication(topic.name, previous.event_id, created=False)
+            (stored,) = publish(event_types.TOPIC_MESSAGE, payload, channels=[channel])
+            if idempotency_key:
+                TopicPublication.objects.create(
+                    topic=topic, idempotency_key=idempotency_key, event_id=stored.id
+                )
+    except IntegrityError:  # the same key raced in from another request
+        previous = TopicPublication.objects.get(topic=topic, idempotency_key=idempotency_key)
+        return Publication(topic.name, previous.event_id, created=False)
+    return Publication(topic.name, stored.id, created=True)
+
+
+def hash_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def create_api_key(*, name: str) -> tuple[ApiKey, str]:
+    """Issue a publisher key; the raw key is returned once and only its hash is stored."""
+    prefix = secrets.token_hex(4)
+    raw_key = f"pk_{prefix}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey.objects.create(name=name, prefix=prefix, hashed_key=hash_key(raw_key))
+    return api_key, raw_key
+
+
+def revoke_api_key(*, api_key: ApiKey) -> None:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+
+
+def authenticate_api_key(raw_key: str) -> ApiKey:
+    api_key = ApiKey.objects.filter(hashed_key=hash_key(raw_key), revoked_at=None).first()
+    if api_key is None:
+        raise Forbidden("Invalid or revoked API key.")
+    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+    return api_key

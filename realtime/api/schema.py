@@ -1,0 +1,140 @@
+"""OpenAPI entries for the two async views DRF cannot introspect: `/events/` and `/api/v1/poll`."""
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+RESUME_ID = {
+    "type": "string",
+    "description": "The id of the last event seen, e.g. `user-7:42,broadcast:3`.",
+}
+
+
+def _error_response(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": ERROR}}}
+
+
+def _auth_parameters() -> list[dict]:
+    return [
+        {
+            "name": "token",
+            "in": "query",
+            "required": False,
+            "description": "Access token, for clients that cannot set headers (EventSource).",
+            "schema": {"type": "string"},
+        },
+    ]
+
+
+def add_realtime_paths(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(
+        "Error",
+        {
+            "type": "object",
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "fields": {"type": "object", "additionalProperties": True},
+                    },
+                    "required": ["code", "message", "fields"],
+                }
+            },
+            "required": ["error"],
+        },
+    )
+    schemas["PollEvent"] = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "nullable": True},
+            "event": {"type": "string"},
+            "data": {},
+        },
+        "required": ["id", "event", "data"],
+    }
+    schemas["Poll"] = {
+        "type": "object",
+        "properties": {
+            "events": {"type": "array", "items": {"$ref": "#/components/schemas/PollEvent"}},
+            "last_event_id": {"type": "string"},
+        },
+        "required": ["events", "last_event_id"],
+    }
+    security = [{"jwtAuth": []}, {"cookieAuth": []}, {}]
+    result.setdefault("paths", {})["/api/v1/poll"] = {
+        "get": {
+            "operationId": "poll_events",
+            "summary": "Long-poll for events (fallback for SSE)",
+            "description": (
+                "Returns at once with the events after `last_event_id`, or waits up to "
+                "`timeout` seconds for one. Without `last_event_id` it returns the current "
+                "position at once."
+            ),
+            "tags": ["realtime"],
+            "security": security,
+            "parameters": [
+                {"name": "last_event_id", "in": "query", "schema": RESUME_ID},
+                {
+                    "name": "timeout",
+                    "in": "query",
+                    "schema": {"type": "number", "minimum": 0, "maximum": 30, "default": 25},
+                },
+                *_auth_parameters(),
+            ],
+            "responses": {
+                "200": {
+                    "description": "Events, oldest first",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Poll"}}
+                    },
+                },
+                "400": _error_response("Bad timeout or last_event_id"),
+                "401": _error_response("Missing or bad credentials"),
+                "503": _error_response("Node draining or a dependency down"),
+            },
+        }
+    }
+    result["paths"]["/events/"] = {
+        "get": {
+            "operationId": "event_stream",
+            "summary": "Server-Sent Events stream of the caller's events",
+            "description": (
+                "`text/event-stream`. Each event has `id:`, `event:` and JSON `data:`. "
+                "Resume with the `Last-Event-ID` header or `?lastEventId=`. Control events: "
+                "`stream-open`, `keep-alive`, `stream-reset` (refetch state), "
+                "`stream-reconnect` (the node is draining: reconnect), `stream-error`."
+            ),
+            "tags": ["realtime"],
+            "security": security,
+            "parameters": [
+                {"name": "Last-Event-ID", "in": "header", "schema": RESUME_ID},
+                {"name": "lastEventId", "in": "query", "schema": RESUME_ID},
+                *_auth_parameters(),
+            ],
+            "responses": {
+                "200": {"description": "The stream", "content": {"text/event-stream": {}}},
+                "400": _error_response("Malformed Last-Event-ID"),
+                "401": _error_response("Missing or bad credentials"),
+                "429": _error_response("Too many streams for this user"),
+                "503": _error_response("Node full or draining; see Retry-After"),
+            },
+        }
+    }
+    return result
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "realtime.api.authentication.ApiKeyAuthentication"
+    name = "apiKeyAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key <key>` (or the `X-Api-Key` header), from `create_api_key`.",
+        }

@@ -1,0 +1,226 @@
+"""This node's side of the fan-out: channel-layer groups in, local listeners out.
+
+One `NodeRouter` per process joins the layer group of every channel that has a
+local listener and leaves it when the last one goes. It hands incoming events
+to django-eventstream's listener manager, watches the layer with a ping so it
+notices an outage, and after one makes every listener catch up from the event
+log. A periodic sweep compares the log's counters with what listeners have
+seen, so an event whose live push was lost still arrives.
+"""
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django_eventstream.views import get_listener_manager
+
+from realtime import metrics, node, nodes, presence
+from realtime.fanout import MESSAGE_TYPE, from_message, group_name
+from realtime.storage import storage_instance
+
+if TYPE_CHECKING:
+    from realtime.streams import Connection
+
+logger = logging.getLogger(__name__)
+
+PING_TYPE = "node.ping"
+
+
+class NodeRouter:
+    def __init__(self) -> None:
+        self.node_channel: str | None = None
+        self.channel_refs: Counter[str] = Counter()
+        self.user_refs: Counter[int] = Counter()
+        self.connections: set[Connection] = set()
+        self.layer_healthy = True
+        self._last_pong = time.monotonic()
+        self._start_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task] = []
+
+    # --- lifecycle -------------------------------------------------------------
+
+    async def ensure_started(self) -> None:
+        if self.node_channel is not None:
+            return
+        async with self._start_lock:
+            if self.node_channel is not None:
+                return
+            layer = get_channel_layer()
+            self.node_channel = await layer.new_channel("node.")
+            self._tasks = [
+                asyncio.create_task(self._receive_forever(), name="realtime-receive"),
+                asyncio.create_task(self._watch_layer(), name="realtime-watchdog"),
+                asyncio.create_task(self._sweep_forever(), name="realtime-sweep"),
+                asyncio.create_task(self._refresh_presence(), name="realtime-presence"),
+                asyncio.create_task(self._report_forever(), name="realtime-report"),
+            ]
+            from realtime import shutdown
+
+            shutdown.install()
+
+    # --- listeners ---------------------------------------------------------------
+
+    async def attach(self, connection: "Connection") -> None:
+        """Join the layer groups this connection needs, then start queueing for it."""
+        await self.ensure_started()
+        layer = get_channel_layer()
+        joined: list[str] = []
+        try:
+            for channel in connection.channels:
+                if self.channel_refs[channel] == 0:
+                    await layer.group_add(group_name(channel), self.node_channel)
+                self.channel_refs[channel] += 1
+                joined.append(channel)
+        except Exception:
+            for channel in joined:
+                await self._release_channel(channel)
+            metrics.CHANNEL_LAYER_ERRORS.inc()
+            raise
+        get_listener_manager().add_listener(connection.listener)
+        self.connections.add(connection)
+        if connection.transient:
+            await presence.user_connected(connection.user_id)
+            return
+        node.stream_opened()
+        metrics.STREAMS_OPEN.inc()
+        metrics.STREAM_CONNECTIONS.inc()
+        self.user_refs[connection.user_id] += 1
+        if self.user_refs[connection.user_id] == 1:
+            await presence.user_connected(connection.user_id)
+
+    async def detach(self, connection: "Connection") -> None:
+        if connection not in self.connections:
+            return
+        self.connections.discard(connection)
+        get_listener_manager().remove_listener(connection.listener)
+        for channel in connection.channels:
+            await self._release_channel(channel)
+        if connection.transient:
+            return
+        node.stream_closed()
+        metrics.STREAMS_OPEN.dec()
+        metrics.STREAM_DISCONNECTIONS.inc()
+        self.user_refs[connection.user_id] -= 1
+        if self.user_refs[connection.user_id] <= 0:
+            del self.user_refs[connection.user_id]
+            await presence.user_disconnected(connection.user_id)
+
+    async def _release_channel(self, channel: str) -> None:
+        self.channel_refs[channel] -= 1
+        if self.channel_refs[channel] > 0:
+            return
+        del self.channel_refs[channel]
+        try:
+            await get_channel_layer().group_discard(group_name(channel), self.node_channel)
+        except Exception:  # noqa: BLE001 - a stale subscription only costs filtered traffic
+            metrics.CHANNEL_LAYER_ERRORS.inc()
+
+    def connections_of(self, user_id: int) -> int:
+        return self.user_refs.get(user_id, 0)
+
+    def resync_all(self) -> None:
+        for connection in list(self.connections):
+            connection.request_resync()
+
+    def close_all(self, reason: str) -> None:
+        for connection in list(self.connections):
+            connection.close(reason)
+
+    # --- background tasks ----------------------------------------------------------
+
+    async def _receive_forever(self) -> None:
+        layer = get_channel_layer()
+        manager = get_listener_manager()
+        while True:
+            try:
+                message = await layer.receive(self.node_channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - keep the node's receiver alive through outages
+                metrics.CHANNEL_LAYER_ERRORS.inc()
+                await asyncio.sleep(0.5)
+                continue
+            kind = message.get("type")
+            if kind == MESSAGE_TYPE:
+                manager.add_to_queues(message["channel"], from_message(message))
+            elif kind == PING_TYPE:
+                self._last_pong = time.monotonic()
+
+    async def _watch_layer(self) -> None:
+        """Ping our own channel through the layer; a gap then a pong means we reconnected."""
+        layer = get_channel_layer()
+        interval = settings.REALTIME_PING_SECONDS
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.wait_for(
+                    layer.send(self.node_channel, {"type": PING_TYPE}), timeout=interval
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - an outage is what we are watching for
+                metrics.CHANNEL_LAYER_ERRORS.inc()
+            silent_for = time.monotonic() - self._last_pong
+            if silent_for > 3 * interval and self.layer_healthy:
+                self.layer_healthy = False
+                logger.warning("channel layer silent for %.1fs; streams will catch up", silent_for)
+            elif silent_for <= 2 * interval and not self.layer_healthy:
+                self.layer_healthy = True
+                metrics.CHANNEL_LAYER_RECONNECTS.inc()
+                logger.warning("channel layer back; replaying what streams missed")
+                self.resync_all()
+
+    async def _sweep_forever(self) -> None:
+        """Safety net: any listener behind the log's counters catches up from storage."""
+        while True:
+            await asyncio.sleep(settings.REALTIME_SWEEP_SECONDS)
+            if not self.connections:
+                continue
+            try:
+                counters = await sync_to_async(
+                    storage_instance.get_current_ids, thread_sensitive=False
+                )(list(self.channel_refs))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("event-log sweep failed", exc_info=True)
+                continue
+            for connection in list(self.connections):
+                if connection.is_behind(counters):
+                    connection.request_resync()
+
+    async def _refresh_presence(self) -> None:
+        while True:
+            await asyncio.sleep(settings.PRESENCE_TTL_SECONDS / 3)
+            if self.user_refs:
+                await presence.refresh(list(self.user_refs))
+
+    async def _report_forever(self) -> None:
+        from config.health import node_state
+
+        while True:
+            try:
+                state = await node_state()
+                await sync_to_async(nodes.report, thread_sensitive=False)(state)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.debug("node report failed", exc_info=True)
+            await asyncio.sleep(nodes.TTL_SECONDS / 3)
+
+
+_routers: dict[asyncio.AbstractEventLoop, NodeRouter] = {}
+
+
+def get_router() -> NodeRouter:
+    """The router of the running event loop (daphne runs one per process)."""
+    loop = asyncio.get_running_loop()
+    router = _routers.get(loop)
+    if router is None:
+        router = _routers[loop] = NodeRouter()
+    return router

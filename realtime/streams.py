@@ -1,0 +1,190 @@
+"""One client's position in its channels, shared by the SSE, long-poll and WebSocket transports.
+
+A connection registers its listener before it reads the event log, so nothing
+published in between is missed; events that arrive both ways are told apart by
+their per-channel ids. Each channel's ids grow by exactly one, so a live event
+that skips ahead means one was lost on the way: the connection then catches up
+from the log instead. Live events wait in django-eventstream's bounded
+per-listener queue; when it overflows, the log is the source again. Memory per
+connection therefore stays bounded however fast events come.
+"""
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from asgiref.sync import sync_to_async
+from django_eventstream.utils import make_id, parse_last_event_id
+from django_eventstream.views import Listener, get_listener_manager
+
+from realtime import metrics
+from realtime.router import get_router
+from realtime.storage import read_since, storage_instance
+
+CATCHUP_BATCH = 100
+
+RESET = "stream-reset"
+RECONNECT = "stream-reconnect"
+# Sent on a user's channel to make their open streams reconnect, e.g. after their
+# topic subscriptions changed (a stream's channel list is fixed when it opens).
+CONTROL = "stream.control"
+
+
+class InvalidResumeId(ValueError):
+    pass
+
+
+@dataclass
+class Frame:
+    event: str
+    data: str  # JSON text
+    id: str | None = None
+
+
+def parse_resume_ids(raw: str | None, channels: list[str]) -> dict[str, int]:
+    """Positions from a Last-Event-ID like `user-7:42,broadcast:3` (django-eventstream's format)."""
+    if not raw:
+        return {}
+    if len(raw) > 4096:
+        raise InvalidResumeId("Last-Event-ID is too long.")
+    try:
+        parsed = parse_last_event_id(raw)
+        positions = {unquote(channel): int(value) for channel, value in parsed.items()}
+    except (ValueError, TypeError) as exc:
+        raise InvalidResumeId("Last-Event-ID is not in the form channel:id,...") from exc
+    if any(value < 0 or value > 2**62 for value in positions.values()):
+        raise InvalidResumeId("Last-Event-ID holds an id out of range.")
+    return {channel: value for channel, value in positions.items() if channel in channels}
+
+
+class Connection:
+    def __init__(self, *, user_id: int, channels: list[str], resume: dict[str, int]) -> None:
+        self.user_id = user_id
+        self.channels = channels
+        self.positions: dict[str, int] = {}
+        self._resume = resume
+        self.listener = Listener()
+        self.listener.user_id = user_id
+        self.listener.channels = set(channels)
+        self._needs_catchup = True
+        self._closing: str | None = None
+        self.resumed = bool(resume)
+        # A long poll: it neither counts as an open stream nor announces going offline.
+        self.transient = False
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Start listening, then fix the starting position of every channel."""
+        self.listener.assign_loop()
+        await get_router().attach(self)
+        missing = [channel for channel in self.channels if channel not in self._resume]
+        current = {}
+        if missing:
+            current = await sync_to_async(storage_instance.get_current_ids, thread_sensitive=False)(
+                missing
+            )
+        self.positions = {**current, **self._resume}
+        self._needs_catchup = bool(self._resume)
+        if self.resumed:
+            metrics.REPLAYS.inc()
+
+    async def close_transport(self) -> None:
+        self.listener.aevent.set()
+        await get_router().detach(self)
+
+    @property
+    def event_id(self) -> str:
+        return make_id(self.positions)
+
+    # --- signals from the node -------------------------------------------------------
+
+    def request_resync(self) -> None:
+        self._needs_catchup = True
+        self.listener.aevent.set()
+
+    def close(self, reason: str) -> None:
+        self._closing = reason
+        self.listener.aevent.set()
+
+    def is_behind(self, counters: dict[str, int]) -> bool:
+        return any(
+            counters.get(channel, 0) > self.positions.get(channel, 0) for channel in self.channels
+        )
+
+    @property
+    def closing(self) -> str | None:
+        return self._closing
+
+    # --- reading ---------------------------------------------------------------------------
+
+    async def next_frames(self, *, timeout: float) -> list[Frame] | None:
+        """The next events to send; [] when `timeout` passed quietly; None once closed."""
+        if self._closing:
+            return None
+        if not self._needs_catchup:
+            try:
+                await asyncio.wait_for(self.listener.aevent.wait(), timeout=timeout)
+            except TimeoutError:
+                return []
+        if self._closing:
+            return None
+        frames = self._take_live()
+        if self.listener.error:
+            return None
+        if self._needs_catchup:
+            frames.extend(await self._catch_up())
+        return frames
+
+    def _take_live(self) -> list[Frame]:
+        manager = get_listener_manager()
+        with manager.lock:
+            queued = self.listener.channel_items
+            overflow = self.listener.overflow
+            self.listener.channel_items = {}
+            self.listener.overflow = False
+            self.listener.aevent.clear()
+        if overflow:
+            self._needs_catchup = True
+        frames: list[Frame] = []
+        now = time.time()
+        for channel, events in queued.items():
+            for event in events:
+                if event.id is None:  # ephemeral: typing, presence, stream control
+                    if event.type == CONTROL:
+                        self._closing = json.loads(event.data).get("reason", "reconnect")
+                    else:
+                        frames.append(Frame(event.type, event.data))
+                    continue
+                position = self.positions.get(channel, 0)
+                if event.id <= position:
+                    continue  # already sent from the log
+                if event.id > position + 1 or self._needs_catchup:
+                    self._needs_catchup = True  # a gap: the log fills it, in order
+                    continue
+                self.positions[channel] = event.id
+                frames.append(Frame(event.type, event.data, self.event_id))
+                published_at = getattr(event, "published_at", None)
+                if published_at:
+                    metrics.DELIVERY_LATENCY.observe(max(0.0, now - published_at))
+        return frames
+
+    async def _catch_up(self) -> list[Frame]:
+        catchup = await sync_to_async(read_since, thread_sensitive=False)(
+            dict(self.positions), limit=CATCHUP_BATCH
+        )
+        frames: list[Frame] = []
+        if catchup.resets:
+            self.positions.update(catchup.resets)
+            metrics.STREAM_RESETS.inc()
+            data = json.dumps({"channels": sorted(catchup.resets)})
+            frames.append(Frame(RESET, data, self.event_id))
+        for channel, events in catchup.events.items():
+            for event in events:
+                self.positions[channel] = event.id
+                frames.append(Frame(event.type, event.data, self.event_id))
+        # Still more in the log: stay in catch-up mode so the caller comes straight back.
+        self._needs_catchup = bool(catchup.more)
+        return frames
