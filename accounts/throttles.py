@@ -1,4 +1,5 @@
 from rest_framework.request import Request
+
 from config.throttling import SimpleRateThrottle
 
 
