@@ -5,6 +5,7 @@ import pytest
 import redis
 
 from tests.factories import PASSWORD, UserFactory
+from tests.servers import PROJECT_ROOT
 
 pytestmark = pytest.mark.multinode
 
@@ -87,3 +88,37 @@ def test_a_node_can_use_a_private_redis(daphne_nodes, redis_server):
 
     assert ready.status_code == 200, ready.text
     assert ready.json()["checks"]["channel_layer"] == "ok"
+
+
+def test_nginx_serves_collected_static_files_itself_and_falls_back_to_the_nodes(
+    daphne_nodes, nginx_proxy, tmp_path
+):
+    static_root = tmp_path / "collected"
+    (static_root / "css").mkdir(parents=True)
+    (static_root / "css" / "only-in-nginx.abc123.css").write_text("body { color: red }")
+    node = daphne_nodes("static-node")
+    proxy = nginx_proxy([node], static_root=static_root)
+
+    from_nginx = httpx.get(f"{proxy.url}/static/css/only-in-nginx.abc123.css", timeout=5)
+    assert from_nginx.status_code == 200
+    assert from_nginx.text == "body { color: red }"
+    assert "immutable" in from_nginx.headers["Cache-Control"]
+    # Only responses from a node carry the request id back.
+    assert "X-Request-ID" not in from_nginx.headers
+
+    # Not collected for nginx: the node's WhiteNoise serves it.
+    from_node = httpx.get(f"{proxy.url}/static/css/parley.css", timeout=5)
+    assert from_node.status_code == 200
+    assert from_node.text == (PROJECT_ROOT / "static" / "css" / "parley.css").read_text()
+    assert "X-Request-ID" in from_node.headers
+
+
+def test_nginx_passes_the_request_id_and_client_address(daphne_nodes, nginx_proxy):
+    node = daphne_nodes("headers-node")
+    proxy = nginx_proxy([node])
+
+    minted = httpx.get(f"{proxy.url}/health", timeout=5)
+    kept = httpx.get(f"{proxy.url}/health", headers={"X-Request-ID": "from-client-1"}, timeout=5)
+
+    assert len(minted.headers["X-Request-ID"]) == 32
+    assert kept.headers["X-Request-ID"] == "from-client-1"

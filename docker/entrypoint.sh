@@ -1,0 +1,47 @@
+#!/bin/sh
+# Parley container entrypoint.
+#   web     (default) wait for the database, migrate once (see below), exec daphne
+#   worker  wait for the database, exec the background task worker (django-tasks db_worker)
+#   migrate wait for the database, migrate, exit
+#   anything else is exec'd as given (e.g. `python manage.py check_deploy`, `sh`)
+#
+# Migrations run once per deploy even when every node starts at the same moment:
+# `migrate_locked` holds a PostgreSQL advisory lock, so one node migrates and the others
+# wait for it and then find nothing to apply. Set MIGRATE=0 on nodes that must never migrate
+# (e.g. when a separate `migrate` job runs first).
+set -eu
+
+cd "${APP_DIR:-/app}"
+role="${1:-web}"
+
+wait_for_database() {
+    python manage.py wait_for_db --timeout "${DB_WAIT_SECONDS:-60}"
+}
+
+case "$role" in
+    web)
+        wait_for_database
+        if [ "${MIGRATE:-1}" = "1" ]; then
+            python manage.py migrate_locked --noinput
+        fi
+        # No --http-timeout: an SSE stream is one HTTP response that lasts for hours.
+        # daphne's own access log prints raw query strings (?token=...) to stdout; Parley
+        # writes a scrubbed access line per request (logger parley.request) instead.
+        exec python -m daphne \
+            --bind 0.0.0.0 --port "${PORT:-8000}" \
+            --proxy-headers \
+            --access-log /dev/null \
+            config.asgi:application
+        ;;
+    worker)
+        wait_for_database
+        exec python manage.py db_worker
+        ;;
+    migrate)
+        wait_for_database
+        exec python manage.py migrate_locked --noinput
+        ;;
+    *)
+        exec "$@"
+        ;;
+esac
