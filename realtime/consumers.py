@@ -6,10 +6,12 @@ Each frame is a JSON text `{"id", "event", "data"}`; reconnect with
 
 import asyncio
 import json
+from urllib.parse import parse_qsl, urlsplit
 
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.http.request import validate_host
 
 from realtime import node
 from realtime.auth import StreamAuthError, StreamUser, user_from_token
@@ -26,13 +28,22 @@ class EventsConsumer(AsyncWebsocketConsumer):
     pump: asyncio.Task | None = None
 
     def _query(self) -> dict[str, str]:
-        from urllib.parse import parse_qsl
-
         return dict(parse_qsl(self.scope.get("query_string", b"").decode()))
+
+    def _origin_allowed(self) -> bool:
+        origin = dict(self.scope.get("headers", [])).get(b"origin")
+        if origin is None:
+            return False
+        host = urlsplit(origin.decode("latin-1")).netloc
+        return validate_host(host, settings.ALLOWED_HOSTS)
 
     def _user(self, query: dict[str, str]) -> StreamUser:
         if token := query.get("token"):
             return user_from_token(token)
+        # The session cookie is ambient authority: only our own pages may use it
+        # (no cross-site WebSocket hijacking).
+        if not self._origin_allowed():
+            raise StreamAuthError(403, "bad_origin", "Origin not allowed.")
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             raise StreamAuthError(401, "not_authenticated", "Authentication required.")
