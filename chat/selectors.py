@@ -51,6 +51,15 @@ def active_member_ids(*, conversation_id: int) -> list[int]:
     )
 
 
+def current_members(*, conversation_id: int) -> list[Membership]:
+    """Current members with their users, by seniority."""
+    return list(
+        Membership.objects.filter(conversation_id=conversation_id, left_at__isnull=True)
+        .select_related("user")
+        .order_by("joined_at", "id")
+    )
+
+
 def contact_user_ids(*, user_id: int) -> list[int]:
     """Everyone who shares a current conversation with `user_id` (the presence audience)."""
     return list(
