@@ -102,8 +102,10 @@ def test_compose_runs_three_nodes_behind_nginx_and_prometheus_scrapes_each(compo
     assert upstreams == NODES
 
     prometheus = yaml.safe_load((DOCKER / "prometheus" / "prometheus.yml").read_text())
-    (job,) = prometheus["scrape_configs"]
+    job, worker_job = prometheus["scrape_configs"]
     assert job["metrics_path"] == "/metrics"
+    port = services["worker"]["environment"]["DELIVERY_METRICS_PORT"]
+    assert worker_job["static_configs"][0]["targets"] == [f"worker:{port}"]
     assert job["static_configs"][0]["targets"] == [f"{name}:8000" for name in NODES]
 
 
