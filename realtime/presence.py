@@ -46,12 +46,50 @@ def _audience(user_id: int) -> list[int]:
     return list(import_string(path)(user_id=user_id)) if path else []
 
 
+INDEX_KEY = "presence:index"
+
+
+def _index_client():
+    """The raw Redis client behind the cache, or None for the embedded local cache."""
+    backend = getattr(cache, "_cache", None)
+    return backend.get_client(write=True) if hasattr(backend, "get_client") else None
+
+
+_local_index: set[int] = set()
+
+
+def _index_add(user_id: int) -> None:
+    client = _index_client()
+    if client is None:
+        _local_index.add(user_id)
+    else:
+        client.sadd(cache.make_key(INDEX_KEY), user_id)
+
+
+def _index_remove(user_ids: list[int]) -> None:
+    client = _index_client()
+    if client is None:
+        _local_index.difference_update(user_ids)
+    elif user_ids:
+        client.srem(cache.make_key(INDEX_KEY), *user_ids)
+
+
+def indexed_user_ids() -> list[int]:
+    """Users some node marked online and nobody has marked offline yet."""
+    client = _index_client()
+    if client is None:
+        return sorted(_local_index)
+    return sorted(int(member) for member in client.smembers(cache.make_key(INDEX_KEY)))
+
+
 def _came_online(user_id: int) -> bool:
+    _index_add(user_id)
     return cache.add(_key(user_id), 1, timeout=settings.PRESENCE_TTL_SECONDS)
 
 
 def _went_offline(user_id: int) -> str:
     cache.delete(_key(user_id))
+    _index_remove([user_id])
     now = timezone.now()
     get_user_model().objects.filter(pk=user_id).update(last_seen=now)
     return now.isoformat()
@@ -103,3 +141,31 @@ async def refresh(user_ids: list[int]) -> None:
         return
     for user_id in lapsed:
         await _announce(user_id, online=True, last_seen=None)
+
+
+def expire_lapsed() -> list[int]:
+    """Users whose presence mark lapsed without a goodbye (their node crashed): stamp their
+    last_seen, tell their contacts, and drop them from the index. Returns their ids."""
+    from realtime.publisher import publish_ephemeral_event
+
+    indexed = indexed_user_ids()
+    online = online_user_ids(indexed)
+    lapsed = [user_id for user_id in indexed if user_id not in online]
+    if not lapsed:
+        return []
+    now = timezone.now()
+    get_user_model().objects.filter(pk__in=lapsed).update(last_seen=now)
+    _index_remove(lapsed)
+    for user_id in lapsed:
+        audience = _audience(user_id)
+        if audience:
+            payload = {"user_id": user_id, "online": False, "last_seen": now.isoformat()}
+            publish_ephemeral_event(event_types.PRESENCE, payload, user_ids=audience, channels=())
+    return lapsed
+
+
+def settle_lapsed_once() -> list[int]:
+    """expire_lapsed(), by at most one node per TTL interval."""
+    if not cache.add("presence:settle-lock", 1, timeout=settings.PRESENCE_TTL_SECONDS // 2 or 1):
+        return []
+    return expire_lapsed()

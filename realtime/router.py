@@ -199,6 +199,11 @@ class NodeRouter:
             await asyncio.sleep(settings.PRESENCE_TTL_SECONDS / 3)
             if self.user_refs:
                 await presence.refresh(list(self.user_refs))
+            # One node per interval settles the users of crashed nodes.
+            try:
+                await sync_to_async(presence.settle_lapsed_once, thread_sensitive=False)()
+            except Exception:  # noqa: BLE001 - retried next interval
+                logger.warning("settling lapsed presence failed", exc_info=True)
 
     async def _report_forever(self) -> None:
         from config.health import node_state
