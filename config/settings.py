@@ -363,6 +363,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Drop Django's default handlers (a bare console one in DEBUG, mail_admins): its lines
+        # reach the one handler above, with the request context and the scrubbing.
+        "django": {"level": "INFO"},
         "django.server": {"level": "WARNING"},
         "django_eventstream": {"level": "WARNING"},
     },

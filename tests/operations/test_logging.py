@@ -143,6 +143,17 @@ def test_passwords_and_bodies_never_reach_the_log(json_log, api_client):
     assert len(_access_lines(json_log())) == 2
 
 
+def test_every_line_goes_through_the_one_scrubbing_handler():
+    # Django's defaults would add their own console and mail_admins handlers.
+    assert logging.getLogger("django").handlers == []
+    configured = [
+        handler
+        for handler in logging.getLogger().handlers
+        if any(isinstance(f, RequestContextFilter) for f in handler.filters)
+    ]
+    assert len(configured) == 1
+
+
 def test_plain_format_is_readable_with_the_request_context():
     record = logging.LogRecord("chat", logging.INFO, __file__, 1, "sent %s", ("ok",), None)
     record.request_id, record.user_id, record.node_id = "abcdef123456789", 7, "n1"
