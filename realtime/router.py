@@ -202,7 +202,7 @@ class NodeRouter:
             # One node per interval settles the users of crashed nodes.
             try:
                 await sync_to_async(presence.settle_lapsed_once, thread_sensitive=False)()
-            except Exception:  # noqa: BLE001 - retried next interval
+            except Exception:  # retried next interval
                 logger.warning("settling lapsed presence failed", exc_info=True)
 
     async def _report_forever(self) -> None:
