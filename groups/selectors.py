@@ -1,6 +1,6 @@
 """Reused reads of groups: the caller's membership, member lists, the caller's groups."""
 
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from accounts.models import User
 from chat.models import Membership
@@ -36,7 +36,7 @@ def current_members(*, group: Group) -> list[Membership]:
 
 
 def groups_of(*, user: User) -> QuerySet[Group]:
-    """The caller's current groups, newest activity first, with their member counts."""
+    """The caller's current groups, newest activity first, with member counts and their role."""
     return (
         Group.objects.filter(
             conversation_id__in=Membership.objects.filter(user=user, left_at__isnull=True).values(
@@ -45,11 +45,16 @@ def groups_of(*, user: User) -> QuerySet[Group]:
         )
         .select_related("conversation")
         .annotate(
+            my_role=Subquery(
+                Membership.objects.filter(
+                    conversation_id=OuterRef("conversation_id"), user=user
+                ).values("role")[:1]
+            ),
             member_count=Count(
                 "conversation__memberships",
                 filter=Q(conversation__memberships__left_at__isnull=True),
                 distinct=True,
-            )
+            ),
         )
         .order_by(F("conversation__last_message_at").desc(nulls_last=True), "-created_at", "-id")
     )

@@ -1,0 +1,151 @@
+"""The groups REST API (API.md, "Groups"): parse, call an action, respond."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from config.pagination import DefaultPagination
+from groups import actions, events, selectors
+from groups.api import serializers as io
+from groups.models import Group
+
+TAGS = ["groups"]
+
+
+def _detail(*, group_id: int, user: User) -> dict:
+    group, membership = selectors.membership_in_group(user=user, group_id=group_id)
+    members = selectors.current_members(group=group)
+    return {**events.group_detail(group, members=members), "my_role": membership.role}
+
+
+class GroupListView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="groups_list",
+        summary="The caller's groups, newest activity first",
+        parameters=[
+            OpenApiParameter("page", int, description="1-based page number"),
+            OpenApiParameter("page_size", int, description="items per page (max 200)"),
+        ],
+        responses={200: io.GroupPageSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        paginator = DefaultPagination()
+        page: list[Group] = paginator.paginate_queryset(
+            selectors.groups_of(user=request.user), request, view=self
+        )
+        rows = [
+            {
+                **events.group_data(group),
+                "member_count": group.member_count,
+                "my_role": group.my_role,
+            }
+            for group in page
+        ]
+        return paginator.get_paginated_response(rows)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Create a group; the caller is its owner",
+        request=io.CreateGroupInput,
+        responses={201: io.GroupDetailSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = io.CreateGroupInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        group = actions.create_group(creator=request.user, **data.validated_data)
+        body = _detail(group_id=group.pk, user=request.user)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class GroupDetailView(APIView):
+    @extend_schema(
+        tags=TAGS, summary="A group and its members", responses={200: io.GroupDetailSerializer}
+    )
+    def get(self, request: Request, group_id: int) -> Response:
+        return Response(_detail(group_id=group_id, user=request.user))
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Rename, describe or re-picture the group (admins and the owner)",
+        request=io.UpdateGroupInput,
+        responses={200: io.GroupDetailSerializer},
+    )
+    def patch(self, request: Request, group_id: int) -> Response:
+        selectors.membership_in_group(user=request.user, group_id=group_id)
+        data = io.UpdateGroupInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        actions.update_group(actor=request.user, group_id=group_id, **data.validated_data)
+        return Response(_detail(group_id=group_id, user=request.user))
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Delete the group with its conversation (the owner only)",
+        responses={204: None},
+    )
+    def delete(self, request: Request, group_id: int) -> Response:
+        actions.delete_group(actor=request.user, group_id=group_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GroupMembersView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Add members (admins and the owner)",
+        request=io.AddMembersInput,
+        responses={200: io.AddMembersOutput},
+    )
+    def post(self, request: Request, group_id: int) -> Response:
+        selectors.membership_in_group(user=request.user, group_id=group_id)
+        data = io.AddMembersInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        added = actions.add_members(
+            actor=request.user, group_id=group_id, user_ids=data.validated_data["user_ids"]
+        )
+        return Response({**_detail(group_id=group_id, user=request.user), "added_ids": added})
+
+
+class GroupMemberView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Change a member's role (see the rules in the description)",
+        description=(
+            "Admins and the owner may change the role of someone ranked below them and make "
+            "a member an admin; only the owner may demote an admin or hand over ownership "
+            '(role "owner": the old owner becomes an admin). Nobody can demote the owner.'
+        ),
+        request=io.ChangeRoleInput,
+        responses={200: io.MemberSerializer},
+    )
+    def patch(self, request: Request, group_id: int, user_id: int) -> Response:
+        selectors.membership_in_group(user=request.user, group_id=group_id)
+        data = io.ChangeRoleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = actions.change_role(
+            actor=request.user, group_id=group_id, user_id=user_id, role=data.validated_data["role"]
+        )
+        return Response(events.member_data(membership))
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Remove a member ranked below the caller (admins and the owner)",
+        responses={204: None},
+    )
+    def delete(self, request: Request, group_id: int, user_id: int) -> Response:
+        actions.remove_member(actor=request.user, group_id=group_id, user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GroupLeaveView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Leave the group (an owner hands over; the last member out deletes it)",
+        request=None,
+        responses={204: None},
+    )
+    def post(self, request: Request, group_id: int) -> Response:
+        actions.leave_group(user=request.user, group_id=group_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
