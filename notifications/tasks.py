@@ -21,6 +21,6 @@ def send_deliveries(delivery_ids: list[int]) -> dict[str, int]:
         except Exception:  # e.g. the database blinked: `deliveries dispatch` retries it
             logger.exception("Delivery %s could not be attempted", delivery_id)
             outcome = "error"
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        outcomes[str(outcome)] = outcomes.get(str(outcome), 0) + 1
     logger.info("Deliveries %s: %s", delivery_ids[:10], outcomes)
     return outcomes

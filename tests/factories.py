@@ -37,3 +37,40 @@ class MessageFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(UserFactory)
     body = factory.Faker("sentence")
     client_id = factory.Faker("uuid4", cast_to=None)
+
+
+# --- notifications --------------------------------------------------------------
+# Notifications are normally made by the chat/groups receivers; these shape rows
+# directly for the inbox, delivery and admin tests.
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.Notification"
+
+    recipient = factory.SubFactory(UserFactory)
+    type = "message.new"
+    title = factory.Faker("sentence", nb_words=4)
+    body = factory.Faker("sentence")
+    actor = None
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.Delivery"
+
+    notification = factory.SubFactory(NotificationFactory)
+    channel = "email"
+    status = "pending"
+
+
+class PushSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.PushSubscription"
+
+    user = factory.SubFactory(UserFactory)
+    endpoint = factory.Sequence(lambda n: f"https://push.example.com/send/{n}")
+    p256dh = (
+        "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+    )
+    auth = "tBHItJI5svbpez7KI4CCXg"
