@@ -4,7 +4,6 @@ import asyncio
 import time
 import uuid
 
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
@@ -12,6 +11,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
 from realtime import node
+from realtime.db import run_db
 
 STARTED_AT = time.time()
 
@@ -41,7 +41,7 @@ async def _run(check, *, is_async: bool = False) -> str:
         if is_async:
             await asyncio.wait_for(check(), timeout=3)
         else:
-            await asyncio.wait_for(sync_to_async(check, thread_sensitive=False)(), timeout=3)
+            await asyncio.wait_for(run_db(check), timeout=3)
     except Exception as exc:  # noqa: BLE001 - any failure means "down"
         return f"down: {type(exc).__name__}"
     return "ok"

@@ -8,7 +8,6 @@ import asyncio
 import json
 from urllib.parse import parse_qsl, urlsplit
 
-from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http.request import validate_host
@@ -16,6 +15,7 @@ from django.http.request import validate_host
 from realtime import node
 from realtime.auth import StreamAuthError, StreamUser, user_from_token
 from realtime.channels import channels_for_user
+from realtime.db import run_db
 from realtime.streams import Connection, Frame, InvalidResumeId, parse_resume_ids
 
 CLOSE_UNAUTHORIZED = 4401
@@ -59,7 +59,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
         except StreamAuthError:
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
-        channels = await sync_to_async(channels_for_user, thread_sensitive=False)(user.pk)
+        channels = await run_db(channels_for_user, user.pk)
         raw = query.get("lastEventId") or query.get("lastEventID") or query.get("last_event_id")
         try:
             resume = parse_resume_ids(raw, channels)

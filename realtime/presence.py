@@ -10,7 +10,6 @@ through the PRESENCE_AUDIENCE setting (a dotted path to `f(user_id) -> ids`).
 import logging
 from collections.abc import Iterable
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from realtime import event_types
+from realtime.db import run_db
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def _went_offline(user_id: int) -> str:
 async def _announce(user_id: int, *, online: bool, last_seen: str | None) -> None:
     from realtime.publisher import apublish_ephemeral
 
-    audience = await sync_to_async(_audience, thread_sensitive=False)(user_id)
+    audience = await run_db(_audience, user_id)
     if audience:
         payload = {"user_id": user_id, "online": online, "last_seen": last_seen}
         await apublish_ephemeral(event_types.PRESENCE, payload, user_ids=audience)
@@ -107,7 +107,7 @@ async def _announce(user_id: int, *, online: bool, last_seen: str | None) -> Non
 async def user_connected(user_id: int) -> None:
     """The first stream of `user_id` on this node opened."""
     try:
-        if await sync_to_async(_came_online, thread_sensitive=False)(user_id):
+        if await run_db(_came_online, user_id):
             await _announce(user_id, online=True, last_seen=None)
     except Exception:
         logger.warning("presence update failed for user %s", user_id, exc_info=True)
@@ -120,7 +120,7 @@ async def user_disconnected(user_id: int) -> None:
     again at its next refresh.
     """
     try:
-        last_seen = await sync_to_async(_went_offline, thread_sensitive=False)(user_id)
+        last_seen = await run_db(_went_offline, user_id)
         await _announce(user_id, online=False, last_seen=last_seen)
     except Exception:
         logger.warning("presence update failed for user %s", user_id, exc_info=True)
@@ -135,7 +135,7 @@ async def refresh(user_ids: list[int]) -> None:
         return [user_id for user_id in user_ids if user_id not in still_marked]
 
     try:
-        lapsed = await sync_to_async(touch, thread_sensitive=False)()
+        lapsed = await run_db(touch)
     except Exception:
         logger.warning("presence refresh failed", exc_info=True)
         return

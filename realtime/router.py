@@ -14,12 +14,12 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django_eventstream.views import get_listener_manager
 
 from realtime import metrics, node, nodes, presence
+from realtime.db import run_db
 from realtime.fanout import MESSAGE_TYPE, from_message, group_name
 from realtime.storage import storage_instance
 
@@ -182,9 +182,7 @@ class NodeRouter:
             if not self.connections:
                 continue
             try:
-                counters = await sync_to_async(
-                    storage_instance.get_current_ids, thread_sensitive=False
-                )(list(self.channel_refs))
+                counters = await run_db(storage_instance.get_current_ids, list(self.channel_refs))
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -201,7 +199,7 @@ class NodeRouter:
                 await presence.refresh(list(self.user_refs))
             # One node per interval settles the users of crashed nodes.
             try:
-                await sync_to_async(presence.settle_lapsed_once, thread_sensitive=False)()
+                await run_db(presence.settle_lapsed_once)
             except Exception:  # retried next interval
                 logger.warning("settling lapsed presence failed", exc_info=True)
 
@@ -211,7 +209,7 @@ class NodeRouter:
         while True:
             try:
                 state = await node_state()
-                await sync_to_async(nodes.report, thread_sensitive=False)(state)
+                await run_db(nodes.report, state)
             except asyncio.CancelledError:
                 raise
             except Exception:

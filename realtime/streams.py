@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from asgiref.sync import sync_to_async
 from django_eventstream.utils import make_id, parse_last_event_id
 from django_eventstream.views import Listener, get_listener_manager
 
 from realtime import metrics
+from realtime.db import run_db
 from realtime.router import get_router
 from realtime.storage import read_since, storage_instance
 
@@ -83,9 +83,7 @@ class Connection:
         missing = [channel for channel in self.channels if channel not in self._resume]
         current = {}
         if missing:
-            current = await sync_to_async(storage_instance.get_current_ids, thread_sensitive=False)(
-                missing
-            )
+            current = await run_db(storage_instance.get_current_ids, missing)
         self.positions = {**current, **self._resume}
         self._needs_catchup = bool(self._resume)
         if self.resumed:
@@ -172,9 +170,7 @@ class Connection:
         return frames
 
     async def _catch_up(self) -> list[Frame]:
-        catchup = await sync_to_async(read_since, thread_sensitive=False)(
-            dict(self.positions), limit=CATCHUP_BATCH
-        )
+        catchup = await run_db(read_since, dict(self.positions), limit=CATCHUP_BATCH)
         frames: list[Frame] = []
         if catchup.resets:
             self.positions.update(catchup.resets)

@@ -7,7 +7,6 @@ database connection, only a listener in this node's router.
 import json
 from collections.abc import AsyncIterator
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django_eventstream.utils import add_default_headers, sse_encode_error, sse_encode_event
@@ -16,6 +15,7 @@ from config.errors import error_body
 from realtime import metrics, node
 from realtime.auth import StreamAuthError, StreamUser, authenticate_stream
 from realtime.channels import channels_for_user
+from realtime.db import run_db
 from realtime.router import get_router
 from realtime.streams import Connection, Frame, InvalidResumeId, parse_resume_ids
 
@@ -41,7 +41,7 @@ def _resume_id(request: HttpRequest, param: str = "lastEventId") -> str | None:
 
 async def _prepare(request: HttpRequest, resume_raw: str | None) -> tuple[StreamUser, Connection]:
     user = await authenticate_stream(request)
-    channels = await sync_to_async(channels_for_user, thread_sensitive=False)(user.pk)
+    channels = await run_db(channels_for_user, user.pk)
     try:
         resume = parse_resume_ids(resume_raw, channels)
     except InvalidResumeId as exc:

@@ -1,0 +1,92 @@
+"""A lean ASGI handler for the long-lived endpoints: `/events/` and `/api/v1/poll`.
+
+Django's ASGIHandler runs every MiddlewareMixin hook, the request_started and
+request_finished signals and `response.close()` through `sync_to_async` with
+thread_sensitive=True, i.e. one after another in the process's single sync
+thread. For ordinary API calls that is fine; for a reconnect storm of
+thousands of streams it caps a node at about a hundred opens per second. These
+views need none of that middleware (they authenticate themselves, hold no CSRF
+state and answer in the API's JSON error shape), so they are served here with
+only what they use: the request object, the session (for browsers) and the
+lazy `request.auser`.
+"""
+
+import asyncio
+import contextlib
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.middleware import auser
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.exception import response_for_exception
+from django.core.signals import got_request_exception
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.module_loading import import_string
+
+from config.errors import error_body
+
+logger = logging.getLogger(__name__)
+
+
+def realtime_routes() -> dict:
+    from realtime import views
+
+    return {"/events/": views.events, "/api/v1/poll": views.poll}
+
+
+class RealtimeHandler(ASGIHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.routes = realtime_routes()
+        self.session_store = import_string(settings.SESSION_ENGINE + ".SessionStore")
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        self._middleware_chain = None  # deliberately none: see the module docstring
+
+    def handles(self, scope: dict) -> bool:
+        return scope["type"] == "http" and scope["path"] in self.routes
+
+    async def __call__(self, scope: dict, receive, send) -> None:
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: dict, receive, send) -> None:
+        body_file = await self.read_body(receive)
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            await self.send_response(error_response, send)
+            return
+
+        async def respond() -> None:
+            await self.send_response(await self.respond(request), send)
+
+        tasks = [
+            asyncio.create_task(self.listen_for_disconnect(receive)),
+            asyncio.create_task(respond()),
+        ]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                if not task.done():
+                    task.cancel()
+                # A client that left, or a view that already answered: nothing to report.
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            body_file.close()
+
+    async def respond(self, request: HttpRequest) -> HttpResponse:
+        request.session = self.session_store(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+        request.auser = partial(auser, request)
+        view = self.routes[request.path_info]
+        try:
+            response = await view(request)
+        except Exception as exc:  # the same last resort as Django's handler, in our shape
+            got_request_exception.send(sender=self.__class__, request=request)
+            logger.exception("unhandled error in %s", request.path_info)
+            fallback = response_for_exception(request, exc)
+            response = JsonResponse(
+                error_body("server_error", "Internal server error."), status=fallback.status_code
+            )
+        response["X-Parley-Node"] = settings.NODE_ID
+        return response
