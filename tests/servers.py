@@ -160,8 +160,12 @@ class DaphneNode:
             log.close()
         return self
 
-    def wait_ready(self, timeout: float = 30.0) -> DaphneNode:
-        """Poll /health until it answers 200; raise with the log tail if the process died."""
+    def wait_ready(self, timeout: float = 30.0, *, path: str = "/health") -> DaphneNode:
+        """Poll `path` until it answers 200; raise with the log tail if the process died.
+
+        /health is 503 while the database or Redis is down; a node started while its Redis is
+        stopped can be awaited on another path that needs neither.
+        """
         deadline = time.monotonic() + timeout
         last = "no answer"
         with httpx.Client(timeout=2.0) as client:
@@ -173,7 +177,7 @@ class DaphneNode:
                         f"log {self.log_path}:\n{self.log_tail()}"
                     )
                 try:
-                    response = client.get(f"{self.url}/health")
+                    response = client.get(f"{self.url}{path}")
                     if response.status_code == 200:
                         return self
                     last = f"{response.status_code} {response.text[:300]}"
