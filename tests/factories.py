@@ -48,7 +48,8 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "notifications.Notification"
 
-    recipient = factory.SubFactory(UserFactory)
+    # No password: hashing one (Argon2) per row would make batches slow.
+    recipient = factory.SubFactory(UserFactory, password=None)
     type = "message.new"
     title = factory.Faker("sentence", nb_words=4)
     body = factory.Faker("sentence")
@@ -68,7 +69,7 @@ class PushSubscriptionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "notifications.PushSubscription"
 
-    user = factory.SubFactory(UserFactory)
+    user = factory.SubFactory(UserFactory, password=None)
     endpoint = factory.Sequence(lambda n: f"https://push.example.com/send/{n}")
     p256dh = (
         "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"

@@ -44,3 +44,23 @@ def fake_sms(settings, recorder):
     }
     settings.DELIVERY_SMS_DELAY_SECONDS = 0
     return recorder
+
+
+@pytest.fixture
+def local_server():
+    from tests.notifications.servers import LocalServer
+
+    server = LocalServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def vapid_keys(settings):
+    from notifications.management.commands.generate_vapid_keys import new_key_pair
+
+    public, private = new_key_pair()
+    settings.VAPID_PUBLIC_KEY = public
+    settings.VAPID_PRIVATE_KEY = private
+    settings.VAPID_SUBJECT = "mailto:ops@parley.test"
+    return public

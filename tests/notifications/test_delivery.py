@@ -139,7 +139,7 @@ def test_deliveries_of_a_big_group_are_one_insert_and_few_jobs(
     from tests.factories import UserFactory
 
     settings.DELIVERY_BATCH_SIZE = 25
-    members = UserFactory.create_batch(60)
+    members = UserFactory.create_batch(60, password=None)
     group = group_actions.create_group(
         creator=alice, name="Big", member_ids=[member.pk for member in members]
     )

@@ -84,7 +84,7 @@ def test_group_message_notifies_every_member_but_the_author(alice, bob, carol, t
 
 def test_group_message_fan_out_is_one_insert_and_one_event_whatever_the_size(alice):
     def send_to_group_of(size: int) -> tuple[int, list[str]]:
-        members = UserFactory.create_batch(size)
+        members = UserFactory.create_batch(size, password=None)
         group = group_actions.create_group(
             creator=alice, name=f"G{size}", member_ids=[member.pk for member in members]
         )
