@@ -58,12 +58,12 @@ def _index_client():
 _local_index: set[int] = set()
 
 
-def _index_add(user_id: int) -> None:
+def _index_add(user_ids: list[int]) -> None:
     client = _index_client()
     if client is None:
-        _local_index.add(user_id)
-    else:
-        client.sadd(cache.make_key(INDEX_KEY), user_id)
+        _local_index.update(user_ids)
+    elif user_ids:
+        client.sadd(cache.make_key(INDEX_KEY), *user_ids)
 
 
 def _index_remove(user_ids: list[int]) -> None:
@@ -82,16 +82,20 @@ def indexed_user_ids() -> list[int]:
     return sorted(int(member) for member in client.smembers(cache.make_key(INDEX_KEY)))
 
 
-def _came_online(user_id: int) -> bool:
-    _index_add(user_id)
-    return cache.add(_key(user_id), 1, timeout=settings.PRESENCE_TTL_SECONDS)
+def _came_online(user_ids: list[int]) -> list[int]:
+    """Mark users online; returns those who were not (three cache round trips in all)."""
+    already = online_user_ids(user_ids)
+    cache.set_many({_key(u): 1 for u in user_ids}, timeout=settings.PRESENCE_TTL_SECONDS)
+    fresh = [user_id for user_id in user_ids if user_id not in already]
+    _index_add(fresh)
+    return fresh
 
 
-def _went_offline(user_id: int) -> str:
-    cache.delete(_key(user_id))
-    _index_remove([user_id])
+def _went_offline(user_ids: list[int]) -> str:
+    cache.delete_many([_key(user_id) for user_id in user_ids])
+    _index_remove(user_ids)
     now = timezone.now()
-    get_user_model().objects.filter(pk=user_id).update(last_seen=now)
+    get_user_model().objects.filter(pk__in=user_ids).update(last_seen=now)
     return now.isoformat()
 
 
@@ -104,43 +108,36 @@ async def _announce(user_id: int, *, online: bool, last_seen: str | None) -> Non
         await apublish_ephemeral(event_types.PRESENCE, payload, user_ids=audience)
 
 
-async def user_connected(user_id: int) -> None:
-    """The first stream of `user_id` on this node opened."""
+async def users_connected(user_ids: list[int]) -> None:
+    """These users' first streams on this node opened (batched by the node's router)."""
+    if not user_ids:
+        return
     try:
-        if await run_db(_came_online, user_id):
+        for user_id in await run_db(_came_online, user_ids):
             await _announce(user_id, online=True, last_seen=None)
     except Exception:
-        logger.warning("presence update failed for user %s", user_id, exc_info=True)
+        logger.warning("presence update failed for %d users", len(user_ids), exc_info=True)
 
 
-async def user_disconnected(user_id: int) -> None:
-    """The last stream of `user_id` on this node closed.
+async def users_disconnected(user_ids: list[int]) -> None:
+    """These users' last streams on this node closed.
 
-    If the user still streams on another node, that node marks them online
-    again at its next refresh.
+    If one still streams on another node, that node marks them online again at
+    its next refresh.
     """
+    if not user_ids:
+        return
     try:
-        last_seen = await run_db(_went_offline, user_id)
-        await _announce(user_id, online=False, last_seen=last_seen)
+        last_seen = await run_db(_went_offline, user_ids)
+        for user_id in user_ids:
+            await _announce(user_id, online=False, last_seen=last_seen)
     except Exception:
-        logger.warning("presence update failed for user %s", user_id, exc_info=True)
+        logger.warning("presence update failed for %d users", len(user_ids), exc_info=True)
 
 
 async def refresh(user_ids: list[int]) -> None:
     """Keep this node's users online; announce any whose mark had lapsed."""
-
-    def touch() -> list[int]:
-        still_marked = online_user_ids(user_ids)
-        cache.set_many({_key(u): 1 for u in user_ids}, timeout=settings.PRESENCE_TTL_SECONDS)
-        return [user_id for user_id in user_ids if user_id not in still_marked]
-
-    try:
-        lapsed = await run_db(touch)
-    except Exception:
-        logger.warning("presence refresh failed", exc_info=True)
-        return
-    for user_id in lapsed:
-        await _announce(user_id, online=True, last_seen=None)
+    await users_connected(user_ids)
 
 
 def expire_lapsed() -> list[int]:

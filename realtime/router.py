@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PING_TYPE = "node.ping"
+PRESENCE_BATCH_SECONDS = 0.2
 
 
 class NodeRouter:
@@ -40,6 +41,8 @@ class NodeRouter:
         self.layer_healthy = True
         self._last_pong = time.monotonic()
         self._start_lock = asyncio.Lock()
+        self._presence_changes: dict[int, bool] = {}
+        self._presence_pending = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
 
     # --- lifecycle -------------------------------------------------------------
@@ -57,6 +60,7 @@ class NodeRouter:
                 asyncio.create_task(self._watch_layer(), name="realtime-watchdog"),
                 asyncio.create_task(self._sweep_forever(), name="realtime-sweep"),
                 asyncio.create_task(self._refresh_presence(), name="realtime-presence"),
+                asyncio.create_task(self._flush_presence(), name="realtime-presence-flush"),
                 asyncio.create_task(self._report_forever(), name="realtime-report"),
             ]
             from realtime import shutdown
@@ -84,14 +88,14 @@ class NodeRouter:
         get_listener_manager().add_listener(connection.listener)
         self.connections.add(connection)
         if connection.transient:
-            await presence.user_connected(connection.user_id)
+            self._presence_change(connection.user_id, online=True)
             return
         node.stream_opened()
         metrics.STREAMS_OPEN.inc()
         metrics.STREAM_CONNECTIONS.inc()
         self.user_refs[connection.user_id] += 1
         if self.user_refs[connection.user_id] == 1:
-            await presence.user_connected(connection.user_id)
+            self._presence_change(connection.user_id, online=True)
 
     async def detach(self, connection: "Connection") -> None:
         if connection not in self.connections:
@@ -108,7 +112,13 @@ class NodeRouter:
         self.user_refs[connection.user_id] -= 1
         if self.user_refs[connection.user_id] <= 0:
             del self.user_refs[connection.user_id]
-            await presence.user_disconnected(connection.user_id)
+            self._presence_change(connection.user_id, online=False)
+
+    def _presence_change(self, user_id: int, *, online: bool) -> None:
+        # Batched off the open/close path: a reconnect storm costs a few cache round
+        # trips per batch instead of several per stream.
+        self._presence_changes[user_id] = online
+        self._presence_pending.set()
 
     async def _release_channel(self, channel: str) -> None:
         self.channel_refs[channel] -= 1
@@ -191,6 +201,22 @@ class NodeRouter:
             for connection in list(self.connections):
                 if connection.is_behind(counters):
                     connection.request_resync()
+
+    async def _flush_presence(self) -> None:
+        while True:
+            await self._presence_pending.wait()
+            await asyncio.sleep(PRESENCE_BATCH_SECONDS)
+            self._presence_pending.clear()
+            changes, self._presence_changes = self._presence_changes, {}
+            # Decide on the state now: a user who left and came back within the batch stays.
+            online = [user_id for user_id, up in changes.items() if up]
+            offline = [
+                user_id
+                for user_id, up in changes.items()
+                if not up and user_id not in self.user_refs
+            ]
+            await presence.users_connected(online)
+            await presence.users_disconnected(offline)
 
     async def _refresh_presence(self) -> None:
         while True:

@@ -45,8 +45,7 @@ def test_realtime_stats_reports_nodes_and_the_event_log():
 
 def test_cleanup_presence_settles_users_whose_node_vanished():
     crashed, online = UserFactory(), UserFactory()
-    for user in (crashed, online):
-        presence._came_online(user.id)
+    presence._came_online([crashed.id, online.id])
     presence.cache.delete(presence._key(crashed.id))  # the TTL ran out: its node is gone
 
     out, _ = run("cleanup_presence", "--dry-run")
