@@ -71,3 +71,23 @@ def test_an_outsider_stream_never_sees_the_conversation(daphne_nodes, stream_use
             assert eve_stream.drain(quiet_for=0.7) == []
         with api(node, eve) as eve_api:
             assert eve_api.get(f"/conversations/{conversation['id']}/messages").status_code == 404
+
+
+def test_contacts_hear_presence_and_typing_across_nodes(daphne_nodes, stream_users):
+    alice, bob = stream_users
+    node_a, node_b = daphne_nodes("presence-a"), daphne_nodes("presence-b")
+    with api(node_a, alice) as alice_api:
+        conversation = alice_api.post("/conversations", json={"user_id": bob.id}).json()
+        with stream(node_b, bob) as bob_stream:
+            with stream(node_a, alice):
+                came = bob_stream.next("presence", timeout=5)
+                assert came.json["user_id"] == alice.id and came.json["online"] is True
+                assert came.id is None  # ephemeral: never replayed
+
+                typing = alice_api.post(f"/conversations/{conversation['id']}/typing")
+                assert typing.status_code in (200, 202, 204)
+                event = bob_stream.next("typing")
+                assert event.json["user_id"] == alice.id
+                assert event.json["conversation_id"] == conversation["id"]
+            went = bob_stream.next("presence", timeout=5)
+            assert went.json["online"] is False and went.json["last_seen"]
