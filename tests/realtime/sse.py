@@ -51,6 +51,7 @@ class SSEClient:
         self.status: int | None = None
         self.response_headers: dict[str, str] = {}
         self.body: str = ""
+        self.error: Exception | None = None
         self.last_id: str | None = last_event_id
         self.ended = threading.Event()
         self._opened = threading.Event()
@@ -80,8 +81,8 @@ class SSEClient:
                 self.body = response.read().decode()
                 return
             self._read_events(response)
-        except (OSError, http.client.HTTPException, ValueError):
-            pass
+        except Exception as exc:  # the stream ended, or close() hung up under the reader
+            self.error = exc
         finally:
             self._opened.set()
             self.ended.set()
