@@ -9,6 +9,7 @@ losing the service.
 import logging
 
 from rest_framework import throttling
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
 logger = logging.getLogger(__name__)
