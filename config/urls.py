@@ -28,5 +28,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("realtime.urls")),
     path("", include("accounts.urls")),
+    path("", include("notifications.urls")),
     path("", include("chat.urls")),
 ]

@@ -47,8 +47,12 @@ class Outcome(StrEnum):
 
 def notification_url(notification: Notification) -> str:
     base = settings.SITE_URL.rstrip("/")
-    if notification.conversation_id and notification.type != "group.deleted":
-        return f"{base}/?conversation={notification.conversation_id}"
+    # A removed member or a deleted group has no conversation to open any more.
+    if notification.conversation_id and notification.type not in {
+        "group.deleted",
+        "group.member_removed",
+    }:
+        return f"{base}/c/{notification.conversation_id}"  # the web app's chat route
     return f"{base}/"
 
 

@@ -326,3 +326,22 @@ def test_push_config_gives_the_vapid_public_key(bob_client, settings):
         "enabled": True,
         "vapid_public_key": "BPUBLIC",
     }
+
+
+def test_service_worker_is_served_at_the_root_with_its_scope(client):
+    response = client.get("/sw.js")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Service-Worker-Allowed"] == "/"
+    body = response.content.decode()
+    assert "showNotification" in body
+    assert "notificationclick" in body
+
+
+def test_push_client_module_registers_with_the_api(client):
+    body = client.get("/notifications/push-client.js").content.decode()
+
+    assert "/api/v1/notifications" in body
+    assert '"/push-subscriptions"' in body
+    assert "applicationServerKey" in body

@@ -277,7 +277,7 @@ def test_email_is_sent_with_text_and_html(clock, alice, bob, chat, mailoutbox, s
     assert email.to == [bob.email]
     assert email.subject == "Alice · Parley"
     assert "Are you coming?" in email.body
-    assert f"https://chat.example.com/?conversation={chat.pk}" in email.body
+    assert f"https://chat.example.com/c/{chat.pk}" in email.body
     html, mimetype = email.alternatives[0]
     assert mimetype == "text/html"
     assert "Are you coming?" in html

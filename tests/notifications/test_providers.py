@@ -31,7 +31,7 @@ def message_for(user, **overrides) -> OutboundMessage:
         "type": "message.new",
         "title": "Alice",
         "body": "Lunch?",
-        "url": "http://127.0.0.1:8000/?conversation=3",
+        "url": "http://127.0.0.1:8000/c/3",
         "email": user.email,
         "recipient_name": "Bob",
         "sms_number": "+14155550100",
@@ -66,7 +66,7 @@ def test_web_push_is_encrypted_for_the_browser_and_signed_with_vapid(bob, local_
     assert keys.decrypt(request.body) == {
         "title": "Alice",
         "body": "Lunch?",
-        "url": "http://127.0.0.1:8000/?conversation=3",
+        "url": "http://127.0.0.1:8000/c/3",
         "tag": "parley-3",
         "type": "message.new",
         "notification_id": 2,

@@ -132,7 +132,7 @@ def test_worker_process_sends_email_and_web_push_for_an_api_message(
     }
     assert "Dinner at eight?" in parts["plain"]
     assert "Dinner at eight?" in parts["html"]
-    assert f"https://parley.example.com/?conversation={conversation.json()['id']}" in parts["plain"]
+    assert f"https://parley.example.com/c/{conversation.json()['id']}" in parts["plain"]
 
     # Web push: refused once (503), then accepted; signed with VAPID and readable by the browser.
     assert [request.path for request in push_service.received] == ["/push/bob", "/push/bob"]
