@@ -19,7 +19,9 @@ class FailOpenMixin:
     def allow_request(self, request: Request, view) -> bool:
         try:
             return super().allow_request(request, view)
-        except Exception:
+        except APIException:  # e.g. a malformed body met while reading the username
+            raise
+        except Exception:  # any cache failure
             logger.warning("throttle cache unavailable; allowing request", exc_info=True)
             return True
 
