@@ -63,6 +63,7 @@ MIDDLEWARE = [
     # First, so every later line (and the response) carries the request id.
     "config.logging.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",  # script-src 'self': no inline scripts
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -226,6 +227,8 @@ SSE_HEARTBEAT_SECONDS = env.int("SSE_HEARTBEAT_SECONDS", default=15)
 SSE_MAX_STREAMS_PER_NODE = env.int("SSE_MAX_STREAMS_PER_NODE", default=20000)
 SSE_MAX_STREAMS_PER_USER = env.int("SSE_MAX_STREAMS_PER_USER", default=10)
 SSE_RETRY_MS = env.int("SSE_RETRY_MS", default=2000)
+# Response bytes a node may hold for one client that is not reading before it drops it.
+SSE_MAX_BUFFER_BYTES = env.int("SSE_MAX_BUFFER_BYTES", default=256 * 1024)
 LONG_POLL_MAX_SECONDS = 30
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=60)
 # Who hears that a user came online or went away: f(user_id=...) -> user ids.
@@ -320,7 +323,8 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # WhiteNoise's manifest storage, also hashing the web app's ES module imports.
+            else "config.static_storage.ModuleAwareStaticFilesStorage"
         )
     },
 }

@@ -1,0 +1,127 @@
+// The sidebar: conversations by latest activity, with preview, time, unread badge, online dot.
+
+import { openConversation } from "./controller.js";
+import { $, avatar, groupInitials, h, shortWhen, toast } from "./dom.js";
+import { conversationTitle, isMine, sortedConversations, state, subscribe, typingText } from "./store.js";
+import { tickMark } from "./ticks.js";
+
+let filterText = "";
+
+export function conversationAvatar(conversation) {
+  if (conversation.kind === "group") {
+    return { initials: groupInitials(conversationTitle(conversation)), colour: "#6b7c85" };
+  }
+  const peer = conversation.peer || {};
+  const presence = state.presence.get(peer.id);
+  return { initials: peer.initials, colour: peer.avatar_colour, online: Boolean(presence && presence.online) };
+}
+
+function preview(conversation) {
+  const typing = typingText(conversation);
+  if (typing) {
+    return h("span", { className: "preview typing" }, conversation.kind === "group" ? typing : "typing…");
+  }
+  const last = conversation.last_message;
+  if (!last) {
+    return h("span", { className: "preview muted" }, conversation.kind === "group" ? "Group created" : "No messages yet");
+  }
+  const parts = [];
+  if (isMine(last)) {
+    parts.push(tickMark(last.status));
+  } else if (conversation.kind === "group" && last.author) {
+    parts.push(`${last.author.display_name || last.author.username}: `);
+  }
+  if (last.is_deleted) {
+    parts.push(h("em", {}, "This message was deleted"));
+  } else {
+    // textContent only: a body can hold anything, including markup.
+    parts.push(last.body.replace(/\s+/g, " "));
+  }
+  return h("span", { className: "preview" }, parts);
+}
+
+function row(conversation) {
+  const title = conversationTitle(conversation);
+  const unread = conversation.unread_count || 0;
+  const open = state.openId === conversation.id;
+  const label = `${title}${unread ? `, ${unread} unread` : ""}`;
+  return h(
+    "li",
+    { className: "conversation-row", dataset: { id: conversation.id, kind: conversation.kind } },
+    h(
+      "button",
+      {
+        type: "button",
+        className: `conversation-button${open ? " active" : ""}${unread ? " has-unread" : ""}`,
+        "aria-current": open ? "true" : false,
+        "aria-label": label,
+        onclick: () => openConversation(conversation.id).catch(() => toast("That chat is not available.", { kind: "error" })),
+      },
+      avatar(conversationAvatar(conversation)),
+      h(
+        "span",
+        { className: "conversation-text" },
+        h(
+          "span",
+          { className: "conversation-top" },
+          h("span", { className: "conversation-title" }, title),
+          h("time", { className: "conversation-time", datetime: conversation.last_message_at || "" }, shortWhen(conversation.last_message_at)),
+        ),
+        h(
+          "span",
+          { className: "conversation-bottom" },
+          preview(conversation),
+          unread ? h("span", { className: "unread-badge", "aria-hidden": "true" }, unread > 999 ? "999+" : String(unread)) : null,
+        ),
+      ),
+    ),
+  );
+}
+
+function render() {
+  const list = $("conversation-list");
+  const query = filterText.trim().toLowerCase();
+  const rows = sortedConversations().filter((conversation) => !query || conversationTitle(conversation).toLowerCase().includes(query));
+  // Keep keyboard focus on the same conversation across a redraw.
+  const focusedId = document.activeElement && document.activeElement.closest ? document.activeElement.closest(".conversation-row")?.dataset.id : null;
+  list.replaceChildren(...rows.map(row));
+  if (focusedId) {
+    const again = list.querySelector(`.conversation-row[data-id="${CSS.escape(focusedId)}"] button`);
+    if (again) {
+      again.focus();
+    }
+  }
+  const empty = $("list-empty");
+  empty.hidden = rows.length > 0;
+  empty.textContent = query ? "No chats match your search." : "";
+  if (!query) {
+    empty.append("No chats yet. Start one with the ", h("strong", {}, "New chat"), " button.");
+  }
+}
+
+export function initConversationList() {
+  const filter = $("conversation-filter");
+  filter.addEventListener("input", () => {
+    filterText = filter.value;
+    render();
+  });
+  // Arrow keys move between chats; Enter/Space open (they are buttons).
+  $("conversation-list").addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") {
+      return;
+    }
+    const buttons = Array.from($("conversation-list").querySelectorAll("button"));
+    const index = buttons.indexOf(document.activeElement);
+    const next = buttons[index + (event.key === "ArrowDown" ? 1 : -1)];
+    if (next) {
+      event.preventDefault();
+      next.focus();
+    }
+  });
+  subscribe((changed) => {
+    if (changed.has("list")) {
+      render();
+    }
+  });
+  render();
+}
