@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from prometheus_client import Gauge
 
 from realtime import node
 from realtime.db import run_db
@@ -47,6 +48,18 @@ async def _run(check, *, is_async: bool = False) -> str:
     return "ok"
 
 
+DEPENDENCY_UP = Gauge(
+    "parley_dependency_up",
+    "1 when this node reached the dependency at its last check",
+    ["dependency"],
+)
+
+
+def _record(checks: dict[str, str]) -> None:
+    for dependency, status in checks.items():
+        DEPENDENCY_UP.labels(dependency).set(1 if status.startswith("ok") else 0)
+
+
 def _node_info() -> dict:
     return {
         "node": settings.NODE_ID,
@@ -60,12 +73,14 @@ def _node_info() -> dict:
 async def node_state() -> dict:
     """This node's identity, load and dependency status, as the dashboard shows it."""
     database, redis = await asyncio.gather(_run(_check_database), _run(_check_cache))
+    _record({"database": database, "redis": redis})
     return {**_node_info(), "database": database, "redis": redis}
 
 
 async def health(request: HttpRequest) -> JsonResponse:
     """200 when PostgreSQL (or SQLite) and Redis (or the local cache) answer, else 503."""
     database, redis = await asyncio.gather(_run(_check_database), _run(_check_cache))
+    _record({"database": database, "redis": redis})
     checks = {"database": database, "redis": redis if settings.REDIS_URL else f"{redis} (local)"}
     healthy = database == "ok" and redis == "ok"
     body = {"status": "ok" if healthy else "unavailable", "checks": checks, **_node_info()}
@@ -78,6 +93,7 @@ async def ready(request: HttpRequest) -> JsonResponse:
         _run(_check_database), _run(_check_cache), _run(_check_channel_layer, is_async=True)
     )
     checks = {"database": database, "redis": redis, "channel_layer": layer}
+    _record(checks)
     if node.is_draining():
         checks["node"] = "draining"
     healthy = all(value == "ok" for value in checks.values())

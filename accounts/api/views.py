@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from accounts import selectors, services
+from accounts import metrics, selectors, services
 from accounts.api.serializers import (
     AuthOutput,
     LoginInput,
@@ -68,6 +68,7 @@ class LoginView(AnonymousAPIView):
         if user is None:
             # One message for an unknown user and a wrong password: no enumeration.
             raise AuthenticationFailed("Invalid username or password.")
+        metrics.count_token_login()
         return _auth_response(user, status.HTTP_200_OK)
 
 

@@ -42,3 +42,33 @@ def test_metrics_are_exposed(client):
     response = client.get("/metrics")
     assert response.status_code == 200
     assert b"django_http_requests_total_by_view_transport_method_total" in response.content
+
+
+def test_health_checks_move_the_dependency_gauges(client, settings):
+    from prometheus_client import REGISTRY
+
+    client.get("/health")
+    assert REGISTRY.get_sample_value("parley_dependency_up", {"dependency": "redis"}) == 1
+    settings.CACHES = UNREACHABLE_REDIS
+    client.get("/health")
+    assert REGISTRY.get_sample_value("parley_dependency_up", {"dependency": "redis"}) == 0
+
+
+def test_login_outcomes_are_counted(client, alice):
+    from prometheus_client import REGISTRY
+
+    def value(outcome: str, method: str) -> float:
+        labels = {"outcome": outcome, "method": method}
+        return REGISTRY.get_sample_value("parley_auth_attempts_total", labels) or 0
+
+    failures, jwt_logins = value("failure", "password"), value("success", "jwt")
+    client.post(
+        "/api/v1/auth/login", {"username": "alice", "password": "wrong"}, "application/json"
+    )
+    client.post(
+        "/api/v1/auth/login",
+        {"username": "alice", "password": "correct-horse-battery-staple"},
+        "application/json",
+    )
+    assert value("failure", "password") == failures + 1
+    assert value("success", "jwt") == jwt_logins + 1
