@@ -48,7 +48,9 @@ def ramp(
     rows: list[dict[str, Any]] = []
     for level in levels:
         print(f"ramping to {level:,} streams", flush=True)
+        opening_window = CpuWindow([pid]).start()
         opened = pool.open(level - pool.held, concurrency=concurrency)
+        opening = opening_window.stop()
         window = CpuWindow([pid]).start()
         time.sleep(hold)
         idle = window.stop()
@@ -64,6 +66,9 @@ def ramp(
             "rss_mb": round(rss / 2**20, 1),
             "kb_per_stream": round((rss - rss_before) / level / 1024, 1),
             "idle_cpu_pct": idle["server_cpu_pct"][str(pid)],
+            "open_cpu_ms_per_stream": round(
+                1000 * opening["server_cpu_s"] / max(1, opened["opened"]), 2
+            ),
             "open_rate_per_s": round(open_rate(opened), 1),
             "open_ms": summarize(opened["open_seconds"]),
             "ok": opened["failed"] == 0 and status["alive"] == level,
@@ -90,12 +95,13 @@ def print_ramp(result: dict[str, Any]) -> None:
         f"concurrent SSE streams on one daphne process (RSS before: {result['rss_before_mb']} MB)",
         (
             "level", "held", "failed", "RSS MB", "KB/stream", "idle CPU %", "opens/s",
-            "open p50 ms", "open p99 ms", "ok",
+            "open CPU ms", "open p50 ms", "open p99 ms", "ok",
         ),
         [
             (
                 r["level"], r["alive_after_hold"], r["failed_now"], r["rss_mb"], r["kb_per_stream"],
-                r["idle_cpu_pct"], r["open_rate_per_s"], r["open_ms"].get("p50"),
+                r["idle_cpu_pct"], r["open_rate_per_s"], r["open_cpu_ms_per_stream"],
+                r["open_ms"].get("p50"),
                 r["open_ms"].get("p99"), "yes" if r["ok"] else f"NO {r['errors'] or r['closed']}",
             )
             for r in result["levels"]

@@ -174,6 +174,9 @@ class FanOut:
                 "post_ms": summarize([r["post_ms"] / 1000 for r in runs]),
                 "missing_total": sum(r["missing"] for r in runs),
                 "cpu": cpu,
+                "server_cpu_ms_per_group_message": round(
+                    1000 * cpu["server_cpu_s"] / max(1, len(runs)), 1
+                ),
                 "profile": profile,
             }
         finally:
@@ -214,6 +217,7 @@ def print_fanout(result: dict[str, Any]) -> None:
             ("first member has it, p50 / max ms", f"{first.get('p50')} / {first.get('max')}"),
             ("missing / duplicated", f"{result['missing_total']} / {result['duplicates']}"),
             ("server CPU %", result["cpu"]["server_cpu_pct"]),
+            ("server CPU ms per group message", result["server_cpu_ms_per_group_message"]),
             ("SQL round trips: realtime.publish to 500 channels",
              sql.get("publish_500", {}).get("round_trips")),
             ("SQL round trips: whole group send action",

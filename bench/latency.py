@@ -24,7 +24,7 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pairs", type=int, default=100, help="conversations (2 users each)")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load")
     parser.add_argument("--grace", type=float, default=10.0, help="seconds to wait for stragglers")
-    parser.add_argument("--max-inflight", type=int, default=256, help="concurrent POSTs at most")
+    parser.add_argument("--max-inflight", type=int, default=64, help="concurrent POSTs at most")
     parser.add_argument("--user-offset", type=int, default=0, help="first bench user index")
 
 

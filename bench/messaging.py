@@ -72,7 +72,7 @@ class MessageBench:
         user_ids: list[int],
         tokens: list[str],
         pairs: int,
-        max_inflight: int = 256,
+        max_inflight: int = 64,
         open_concurrency: int = 200,
         server_pids: list[int] | None = None,
         database_url: str | None = None,
@@ -271,6 +271,9 @@ class MessageBench:
             "errors": dict(state.errors),
             "error_samples": state.error_samples,
             "streams_dropped": len(dropped),
+            "server_cpu_ms_per_message": round(
+                1000 * cpu["server_cpu_s"] / max(1, len(accepted)), 2
+            ),
             "latency_ms": summarize(latencies),
             "post_ms": summarize(post_times),
             "send_lag_ms": summarize(state.send_lag),
@@ -314,6 +317,7 @@ def counts_rows(result: dict[str, Any]) -> list[tuple]:
         ("streams dropped", result["streams_dropped"]),
         ("client send lag p99 ms", result["send_lag_ms"].get("p99")),
         ("server CPU % per process", json.dumps(cpu["server_cpu_pct"])),
+        ("server CPU ms per accepted message", result["server_cpu_ms_per_message"]),
         ("client CPU %", cpu["client_cpu_pct"]),
         ("PostgreSQL / Redis CPU %", json.dumps(cpu["postgres_redis_cpu_pct"])),
         ("machine busy % (2 cores = 100)", cpu["machine_busy_pct"]),

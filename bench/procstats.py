@@ -82,6 +82,7 @@ class CpuWindow:
     """CPU used by server processes, this client and the whole machine over a window."""
 
     pids: Sequence[int]
+    client_pids: Sequence[int] = ()
     started: float = 0.0
     server: dict[int, float] = field(default_factory=dict)
     client: float = 0.0
@@ -93,19 +94,21 @@ class CpuWindow:
         self.server = {pid: cpu_seconds(pid) for pid in self.pids}
         # All of the machine's PostgreSQL and Redis, other people's work included.
         self.infra = {name: _total_cpu(pids_named(name)) for name in ("postgres", "redis-server")}
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        self.client = usage.ru_utime + usage.ru_stime
+        self.client = self._client_seconds()
         self.busy = machine_busy()
         return self
 
+    def _client_seconds(self) -> float:
+        """This process and its client workers (bench.pool), if any."""
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime + sum(_total_cpu(self.client_pids).values())
+
     def stop(self) -> dict[str, Any]:
         wall = time.perf_counter() - self.started
-        usage = resource.getrusage(resource.RUSAGE_SELF)
+        client = self._client_seconds() - self.client
         busy, total = machine_busy()
-        per_server = {
-            str(pid): round(100 * (cpu_seconds(pid) - before) / wall, 1)
-            for pid, before in self.server.items()
-        }
+        used = {pid: cpu_seconds(pid) - before for pid, before in self.server.items()}
+        per_server = {str(pid): round(100 * seconds / wall, 1) for pid, seconds in used.items()}
         infra = {}
         for name, before in self.infra.items():
             after = _total_cpu(before)  # backends that exited in between are left out
@@ -114,10 +117,10 @@ class CpuWindow:
         return {
             "seconds": round(wall, 2),
             "server_cpu_pct": per_server,
+            # CPU-seconds rather than shares: per operation, they suffer less from other load.
+            "server_cpu_s": round(sum(used.values()), 3),
             "postgres_redis_cpu_pct": infra,
-            "client_cpu_pct": round(
-                100 * (usage.ru_utime + usage.ru_stime - self.client) / wall, 1
-            ),
+            "client_cpu_pct": round(100 * client / wall, 1),
             "machine_busy_pct": round(
                 100 * (busy - self.busy[0]) / max(1.0, total - self.busy[1]), 1
             ),

@@ -34,7 +34,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=30.0, help="latency/throughput seconds")
     parser.add_argument("--pairs", type=int, default=100)
     parser.add_argument("--grace", type=float, default=10.0)
-    parser.add_argument("--max-inflight", type=int, default=256)
+    parser.add_argument("--max-inflight", type=int, default=64)
     parser.add_argument("--levels", default="1000,5000,10000,20000", help="conns: ramp levels")
     parser.add_argument("--hold", type=float, default=20.0, help="conns: seconds at each level")
     parser.add_argument("--storm-streams", type=int, default=5000, help="opens: streams")
