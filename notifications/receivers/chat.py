@@ -1,0 +1,165 @@
+"""Chat's signals (chat/signals.py) become notifications."""
+
+from typing import Any
+
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from accounts.models import User
+from chat.models import Conversation, Message
+from notifications import content
+from notifications.fanout import Audience, notify
+from notifications.models import Notification
+from notifications.preferences import IN_APP, recipient_settings
+from notifications.receivers.common import T, group_of
+
+
+def on_message_sent(sender: Any, *, message: Message, recipient_ids: list[int], **kwargs) -> None:
+    conversation = message.conversation
+    group = group_of(conversation)
+    group_name = group.name if group else None
+    notify(
+        kind=T.MESSAGE_NEW,
+        audiences=[
+            Audience(
+                recipient_ids,
+                title=content.new_message_title(author=message.author.name, group_name=group_name),
+                body=content.excerpt(message.body),
+                data={"conversation_kind": conversation.kind, "group_name": group_name},
+            )
+        ],
+        actor=message.author,
+        conversation_id=conversation.pk,
+        group_id=group.pk if group else None,
+        message_id=message.pk,
+    )
+
+
+def on_message_edited(sender: Any, *, message: Message, **kwargs) -> None:
+    # The inbox (and any email or push still waiting) shows the words as they are now.
+    Notification.objects.filter(message_id=message.pk, type=T.MESSAGE_NEW).update(
+        body=content.excerpt(message.body)
+    )
+
+
+def on_message_deleted(
+    sender: Any, *, message: Message, deleted_by: User, member_ids: list[int], **kwargs
+) -> None:
+    # The words are gone: so are the notifications (and unsent deliveries) quoting them.
+    Notification.objects.filter(message_id=message.pk, type=T.MESSAGE_NEW).delete()
+    group = group_of(message.conversation)
+    group_name = group.name if group else None
+    notify(
+        kind=T.MESSAGE_DELETED,
+        audiences=[
+            Audience(
+                member_ids,
+                title=content.message_deleted_title(deleter=deleted_by.name, group_name=group_name),
+                data={"conversation_kind": message.conversation.kind, "group_name": group_name},
+            )
+        ],
+        actor=deleted_by,
+        conversation_id=message.conversation_id,
+        group_id=group.pk if group else None,
+        message_id=message.pk,
+    )
+
+
+def _acknowledged(
+    *,
+    kind: str,
+    conversation: Conversation,
+    reader: User,
+    message_ids: list[int],
+    author_ids: list[int],
+) -> None:
+    """Tell each author that `reader` received/read their messages, if they want to know."""
+    recipients = recipient_settings(author_ids)
+    if not any(settings.wants(kind, IN_APP) for settings in recipients.values()):
+        return  # the default: receipts show as ticks, not as notifications
+    per_author = (
+        Message.objects.filter(pk__in=message_ids, author_id__in=author_ids)
+        .values("author_id")
+        .annotate(count=Count("id"), latest=Max("id"))
+    )
+    group = group_of(conversation)
+    group_name = group.name if group else None
+    notify(
+        kind=kind,
+        audiences=[
+            Audience(
+                [row["author_id"]],
+                title=content.receipt_title(
+                    reader=reader.name, read=kind == T.MESSAGE_READ, count=row["count"]
+                ),
+                data={"count": row["count"], "group_name": group_name},
+                message_id=row["latest"],
+            )
+            for row in per_author
+        ],
+        actor=reader,
+        conversation_id=conversation.pk,
+        group_id=group.pk if group else None,
+        recipients=recipients,
+    )
+
+
+def on_messages_delivered(
+    sender: Any,
+    *,
+    conversation: Conversation,
+    reader: User,
+    message_ids: list[int],
+    author_ids: list[int],
+    **kwargs,
+) -> None:
+    if not message_ids:
+        return
+    Notification.objects.filter(
+        recipient_id=reader.pk,
+        conversation_id=conversation.pk,
+        type=T.MESSAGE_NEW,
+        message_id__lte=max(message_ids),
+        delivered_at__isnull=True,
+    ).update(delivered_at=timezone.now())
+    _acknowledged(
+        kind=T.MESSAGE_DELIVERED,
+        conversation=conversation,
+        reader=reader,
+        message_ids=message_ids,
+        author_ids=author_ids,
+    )
+
+
+def on_messages_read(
+    sender: Any,
+    *,
+    conversation: Conversation,
+    reader: User,
+    message_ids: list[int],
+    author_ids: list[int],
+    **kwargs,
+) -> None:
+    if not message_ids:
+        return
+    now = timezone.now()
+    # Reading the chat clears the bell: the reader's own message notifications up to
+    # the last message read (their emails and pushes still waiting are then skipped).
+    unread = Notification.objects.filter(
+        recipient_id=reader.pk,
+        conversation_id=conversation.pk,
+        type=T.MESSAGE_NEW,
+        message_id__lte=max(message_ids),
+        read_at__isnull=True,
+    )
+    unread.filter(delivered_at__isnull=True).update(delivered_at=now)
+    unread.update(read_at=now)
+    if not reader.send_read_receipts:
+        return  # authors may see delivered ticks, never that this reader read
+    _acknowledged(
+        kind=T.MESSAGE_READ,
+        conversation=conversation,
+        reader=reader,
+        message_ids=message_ids,
+        author_ids=author_ids,
+    )
