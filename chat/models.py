@@ -37,7 +37,8 @@ class Conversation(models.Model):
             ),
         ]
         indexes = [
-            models.Index(F("last_message_at").desc(nulls_last=True), name="conv_last_message_at"),
+            # Plain DESC (no NULLS LAST): SQLite, the embedded default, cannot index that.
+            models.Index(fields=["-last_message_at"], name="conv_last_message_at"),
         ]
 
     def __str__(self) -> str:

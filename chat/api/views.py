@@ -6,10 +6,10 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
-from rest_framework.views import APIView
 
 from chat import actions, selectors
 from chat.api import serializers as io
+from chat.api.base import IdPathAPIView
 from chat.errors import MessageDeleted
 from chat.models import Membership
 from config.pagination import DefaultPagination
@@ -24,7 +24,7 @@ def _conversation_body(*, user, conversation_id: int) -> dict:
     return row
 
 
-class ConversationListView(APIView):
+class ConversationListView(IdPathAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="conversations_list",
@@ -60,7 +60,7 @@ class ConversationListView(APIView):
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class ConversationDetailView(APIView):
+class ConversationDetailView(IdPathAPIView):
     @extend_schema(
         tags=TAGS,
         summary="One conversation with its members and their delivered/read pointers",
@@ -74,7 +74,7 @@ class ConversationDetailView(APIView):
         return Response(body)
 
 
-class MessageListView(APIView):
+class MessageListView(IdPathAPIView):
     throttle_scope = "send"
 
     def get_throttles(self) -> list:
@@ -155,7 +155,7 @@ def _with_status(messages: list, *, user, conversation_id: int) -> list[dict]:
     return io.message_rows(messages, viewer=user, ticks=ticks[conversation_id])
 
 
-class _AckView(APIView):
+class _AckView(IdPathAPIView):
     def _ack(self, request: Request, conversation_id: int, action) -> Response:
         selectors.active_membership(user=request.user, conversation_id=conversation_id)
         data = io.AckInput(data=request.data)
@@ -195,7 +195,7 @@ class ReadView(_AckView):
         return self._ack(request, conversation_id, actions.mark_read_up_to)
 
 
-class TypingView(APIView):
+class TypingView(IdPathAPIView):
     throttle_scope = "typing"
     throttle_classes = [ScopedRateThrottle]
 
@@ -210,7 +210,7 @@ class TypingView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MessageDetailView(APIView):
+class MessageDetailView(IdPathAPIView):
     @extend_schema(
         tags=["messages"],
         summary="Edit one's own message within the edit window",
@@ -239,7 +239,7 @@ class MessageDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MessageReceiptsView(APIView):
+class MessageReceiptsView(IdPathAPIView):
     @extend_schema(
         tags=["messages"],
         summary="When each other member received and read a message",

@@ -89,7 +89,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='conversation',
-            index=models.Index(models.OrderBy(models.F('last_message_at'), descending=True, nulls_last=True), name='conv_last_message_at'),
+            index=models.Index(fields=['-last_message_at'], name='conv_last_message_at'),
         ),
         migrations.AddConstraint(
             model_name='conversation',

@@ -22,9 +22,10 @@ MODELS = [
 def create_moderators(apps, schema_editor) -> None:
     # Permissions are normally made after all migrations ran; make them now.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        models_module = app_config.models_module
+        app_config.models_module = True  # historical app configs have none
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

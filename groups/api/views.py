@@ -4,9 +4,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.models import User
+from chat.api.base import IdPathAPIView
 from config.pagination import DefaultPagination
 from groups import actions, events, selectors
 from groups.api import serializers as io
@@ -21,7 +21,7 @@ def _detail(*, group_id: int, user: User) -> dict:
     return {**events.group_detail(group, members=members), "my_role": membership.role}
 
 
-class GroupListView(APIView):
+class GroupListView(IdPathAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="groups_list",
@@ -61,7 +61,7 @@ class GroupListView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class GroupDetailView(APIView):
+class GroupDetailView(IdPathAPIView):
     @extend_schema(
         tags=TAGS, summary="A group and its members", responses={200: io.GroupDetailSerializer}
     )
@@ -91,7 +91,7 @@ class GroupDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class GroupMembersView(APIView):
+class GroupMembersView(IdPathAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Add members (admins and the owner)",
@@ -108,7 +108,7 @@ class GroupMembersView(APIView):
         return Response({**_detail(group_id=group_id, user=request.user), "added_ids": added})
 
 
-class GroupMemberView(APIView):
+class GroupMemberView(IdPathAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Change a member's role (see the rules in the description)",
@@ -139,7 +139,7 @@ class GroupMemberView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class GroupLeaveView(APIView):
+class GroupLeaveView(IdPathAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Leave the group (an owner hands over; the last member out deletes it)",

@@ -1,7 +1,11 @@
 """Shared helpers for chat and groups tests: sending, and reading the stored events."""
 
+import importlib
 import json
 import uuid
+
+from django.apps import apps
+from django.contrib.auth.models import Group as AuthGroup
 
 from accounts.models import User
 from chat import actions
@@ -51,3 +55,15 @@ def recipients_of(event_type: str) -> set[int]:
 
 def clear_events() -> None:
     StoredEvent.objects.all().delete()
+
+
+def moderators_group() -> AuthGroup:
+    """The "Moderators" group as chat's data migration makes it.
+
+    Transactional tests empty every table when they end, rows of data migrations
+    included, so tests that need the group run the migration's function again
+    (it is idempotent).
+    """
+    migration = importlib.import_module("chat.migrations.0002_moderators_group")
+    migration.create_moderators(apps, None)
+    return AuthGroup.objects.get(name=migration.MODERATORS)

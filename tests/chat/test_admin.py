@@ -1,13 +1,12 @@
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group as AuthGroup
 from django.test import Client
 from django.utils import timezone
 
 from chat import actions
 from groups import actions as group_actions
-from tests.chat.helpers import direct, event_types_for, send
+from tests.chat.helpers import direct, event_types_for, moderators_group, send
 from tests.factories import MessageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +18,7 @@ CONVERSATIONS = "/admin/chat/conversation/"
 @pytest.fixture
 def moderator(db):
     user = UserFactory(username="mod", is_staff=True)
-    user.groups.add(AuthGroup.objects.get(name="Moderators"))
+    user.groups.add(moderators_group())
     return user
 
 
@@ -31,9 +30,7 @@ def moderator_client(moderator) -> Client:
 
 
 def test_the_moderators_group_can_view_and_change_but_not_delete(moderator):
-    codenames = set(
-        AuthGroup.objects.get(name="Moderators").permissions.values_list("codename", flat=True)
-    )
+    codenames = set(moderators_group().permissions.values_list("codename", flat=True))
     assert {
         "view_conversation", "change_conversation", "view_message", "change_message",
         "view_group", "change_group", "view_user", "change_user", "view_messagereceipt",

@@ -35,16 +35,18 @@ def race(worker, count: int = THREADS) -> list:
     return results
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_sends_with_overlapping_client_ids_make_no_duplicates(alice, bob):
     conversation = direct(alice, bob)
     # Five client ids, each sent by four threads at once.
     client_ids = [str(uuid.uuid4()) for _ in range(5)]
     url = f"/api/v1/conversations/{conversation.pk}/messages"
 
+    # Tokens are made up front: the threads' connections are for the sends alone.
+    clients = [client_for(alice) for _ in range(THREADS)]
+
     def send(index: int):
-        client = client_for(alice)
-        response = client.post(
+        response = clients[index].post(
             url,
             {"body": f"attempt {index}", "client_id": client_ids[index % 5]},
             format="json",
@@ -66,13 +68,15 @@ def test_concurrent_sends_with_overlapping_client_ids_make_no_duplicates(alice, 
     assert Conversation.objects.get(pk=conversation.pk).last_message_id == newest.pk
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_both_sides_opening_at_once_get_one_conversation(alice, bob):
     users = [alice, bob] * 5
 
+    clients = [client_for(user) for user in users]
+
     def open_direct(index: int):
-        me, other = users[index], bob if users[index] == alice else alice
-        response = client_for(me).post(
+        other = bob if users[index] == alice else alice
+        response = clients[index].post(
             "/api/v1/conversations", {"user_id": other.pk}, format="json"
         )
         return response.status_code, response.json()["id"]
@@ -84,7 +88,7 @@ def test_both_sides_opening_at_once_get_one_conversation(alice, bob):
     assert Conversation.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_reads_never_move_the_pointer_backwards(alice, bob):
     conversation = direct(alice, bob)
     client = client_for(alice)
@@ -97,8 +101,10 @@ def test_concurrent_reads_never_move_the_pointer_backwards(alice, bob):
         for n in range(10)
     ]
 
+    clients = [client_for(bob) for _ in range(THREADS)]
+
     def read(index: int):
-        response = client_for(bob).post(
+        response = clients[index].post(
             f"/api/v1/conversations/{conversation.pk}/read",
             {"up_to": ids[index % 10]},
             format="json",

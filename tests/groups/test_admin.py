@@ -1,8 +1,8 @@
 import pytest
-from django.contrib.auth.models import Group as AuthGroup
 from django.test import Client
 
 from groups import actions as group_actions
+from tests.chat.helpers import moderators_group
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +13,7 @@ GROUPS = "/admin/groups/group/"
 @pytest.fixture
 def moderator_client(db) -> Client:
     moderator = UserFactory(username="mod", is_staff=True)
-    moderator.groups.add(AuthGroup.objects.get(name="Moderators"))
+    moderator.groups.add(moderators_group())
     client = Client()
     client.force_login(moderator)
     return client

@@ -131,6 +131,9 @@ def test_outsider_gets_404_everywhere(team, alice, dave):
         client.get(f"{GROUPS}/999999"),
     ):
         assert error_of(response, 404)["code"] == "group_not_found"
+    # Ids too large for the database are plain 404s, never a database error.
+    error_of(client.get(f"{GROUPS}/99999999999999999999999"), 404)
+    error_of(client_for(alice).delete(f"{base}/members/99999999999999999999999"), 404)
 
 
 def test_plain_member_gets_403_for_admin_operations(team, bob, carol, dave):
