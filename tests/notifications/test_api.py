@@ -345,3 +345,18 @@ def test_push_client_module_registers_with_the_api(client):
     assert "/api/v1/notifications" in body
     assert '"/push-subscriptions"' in body
     assert "applicationServerKey" in body
+
+
+def test_preferences_query_count_does_not_grow_with_mutes(
+    alice, bob, bob_client, django_assert_max_num_queries
+):
+    from groups import actions as group_actions
+
+    for index in range(12):
+        group = group_actions.create_group(creator=alice, name=f"G{index}", member_ids=[bob.pk])
+        ConversationMute.objects.create(user=bob, conversation_id=group.conversation_id)
+
+    with django_assert_max_num_queries(3):  # user, preferences, mutes
+        response = bob_client.get(PREFERENCES)
+
+    assert len(response.json()["mutes"]) == 12
