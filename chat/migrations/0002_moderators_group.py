@@ -22,8 +22,9 @@ MODELS = [
 def create_moderators(apps, schema_editor) -> None:
     # Permissions are normally made after all migrations ran; make them now.
     for app_config in apps.get_app_configs():
-        models_module = app_config.models_module
-        app_config.models_module = True  # historical app configs have none
+        # Historical app configs have no models module, which create_permissions needs.
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = models_module
 
