@@ -46,7 +46,9 @@ def deployment_for(args: argparse.Namespace) -> Iterator[Deployment]:
 
 
 @contextmanager
-def profiling(enabled: bool, pids: list[int], prefix: str) -> Iterator[dict[str, Any]]:
+def profiling(
+    enabled: bool, pids: list[int], prefix: str, *, show: bool = True
+) -> Iterator[dict[str, Any]]:
     """py-spy on `pids` for the duration of the block; the summary lands in the yielded dict."""
     holder: dict[str, Any] = {}
     if not enabled or not pids:
@@ -61,7 +63,7 @@ def profiling(enabled: bool, pids: list[int], prefix: str) -> Iterator[dict[str,
         yield holder
     finally:
         holder.update(spy.stop())
-        for key, summary in holder.items():
+        for key, summary in holder.items() if show else ():
             print_summary(f"py-spy {prefix} pid-mode {key}", summary)
 
 

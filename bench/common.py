@@ -297,8 +297,8 @@ def _dispatch(
                 event_type = line[7:].decode()
             elif line.startswith(b"data: "):
                 data.append(line[6:])
-        if event_type == "stream-reconnect" or event_type == "stream-error":
-            stream.closed_reason = event_type
+        if event_type in ("stream-reconnect", "stream-error"):
+            stream.closed_reason = f"{event_type} {b''.join(data)[:80].decode(errors='replace')}"
         if on_event is not None and event_type in wanted:
             on_event(stream, event_type, b"\n".join(data), arrived)
 

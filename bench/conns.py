@@ -4,7 +4,8 @@ Ramps to each level of `--levels` (1k, 5k, 10k, 20k by default) with one authent
 per user, holds it for `--hold` s and checks every stream is still open, then reads the
 process's RSS and CPU from /proc. Stops at the first level that fails. RSS per stream is
 (rss_at_level - rss_before) / level; idle CPU is the process's CPU over the hold (keep-alives
-every SSE_HEARTBEAT_SECONDS, presence refresh, the event-log sweep).
+every SSE_HEARTBEAT_SECONDS, presence refresh, the event-log sweep); `--profile` records each
+hold with py-spy and prints the last one.
 
     .venv/bin/python -m bench.conns --levels 1000,5000,10000,20000
 """
@@ -20,6 +21,7 @@ from bench import cli, seed
 from bench.common import print_table, summarize
 from bench.pool import PER_WORKER, StreamPool
 from bench.procstats import CpuWindow, rss_bytes
+from bench.profile import print_summary
 
 NAME = "conns"
 WARM_UP = 10
@@ -39,8 +41,15 @@ def open_rate(result: dict[str, Any]) -> float:
 
 
 def ramp(
-    pool: StreamPool, pid: int, levels: list[int], *, hold: float, concurrency: int
+    pool: StreamPool,
+    pid: int,
+    levels: list[int],
+    *,
+    hold: float,
+    concurrency: int,
+    profile_prefix: str | None = None,
 ) -> dict[str, Any]:
+    """Open streams level by level; with `profile_prefix`, py-spy records each idle hold."""
     pool.open(WARM_UP, concurrency=concurrency)
     pool.close_streams()
     time.sleep(2)
@@ -51,9 +60,11 @@ def ramp(
         opening_window = CpuWindow([pid]).start()
         opened = pool.open(level - pool.held, concurrency=concurrency)
         opening = opening_window.stop()
-        window = CpuWindow([pid]).start()
-        time.sleep(hold)
-        idle = window.stop()
+        prefix = f"{profile_prefix}-{level}" if profile_prefix else ""
+        with cli.profiling(bool(profile_prefix), [pid], prefix, show=False) as idle_profile:
+            window = CpuWindow([pid]).start()
+            time.sleep(hold)
+            idle = window.stop()
         status = pool.status()
         rss = rss_bytes(pid)
         row = {
@@ -72,6 +83,7 @@ def ramp(
             "open_rate_per_s": round(open_rate(opened), 1),
             "open_ms": summarize(opened["open_seconds"]),
             "ok": opened["failed"] == 0 and status["alive"] == level,
+            "idle_profile": idle_profile,
         }
         rows.append(row)
         print(
@@ -117,8 +129,14 @@ def run(args: argparse.Namespace, deployment) -> dict[str, Any]:
     workers = args.client_procs or max(1, -(-levels[-1] // PER_WORKER))
     pool = StreamPool(node.url, list(zip(ids, tokens, strict=True)), workers=workers)
     try:
-        with cli.profiling(args.profile, [node.pid], f"{NAME}-{args.stamp}") as profile:
-            result = ramp(pool, node.pid, levels, hold=args.hold, concurrency=args.concurrency)
+        result = ramp(
+            pool,
+            node.pid,
+            levels,
+            hold=args.hold,
+            concurrency=args.concurrency,
+            profile_prefix=f"{NAME}-{args.stamp}-idle" if args.profile else None,
+        )
         pool.close_streams()
     finally:
         pool.shutdown()
@@ -128,7 +146,6 @@ def run(args: argparse.Namespace, deployment) -> dict[str, Any]:
             "pid": node.pid,
             "server_open_files_limit": open_files_limit(node.pid),
             "client_processes": workers,
-            "profile": profile,
         }
     )
     return result
@@ -151,6 +168,10 @@ def main() -> None:
         args.stamp = data["started"]
         data["result"] = run(args, deployment)
     print_ramp(data["result"])
+    profiled = [r for r in data["result"]["levels"] if r["idle_profile"]]
+    if profiled:
+        for key, summary in profiled[-1]["idle_profile"].items():
+            print_summary(f"idle at {profiled[-1]['level']:,} streams, pid-mode {key}", summary)
     print(f"server open-files limit: {data['result']['server_open_files_limit']}")
     cli.finish(NAME, data)
 

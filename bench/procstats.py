@@ -112,8 +112,8 @@ class CpuWindow:
         infra = {}
         for name, before in self.infra.items():
             after = _total_cpu(before)  # backends that exited in between are left out
-            used = sum(after[pid] - before[pid] for pid in after)
-            infra[name] = round(100 * used / wall, 1)
+            spent = sum(after[pid] - before[pid] for pid in after)
+            infra[name] = round(100 * spent / wall, 1)
         return {
             "seconds": round(wall, 2),
             "server_cpu_pct": per_server,
