@@ -229,6 +229,7 @@ SSE_MAX_STREAMS_PER_USER = env.int("SSE_MAX_STREAMS_PER_USER", default=10)
 SSE_RETRY_MS = env.int("SSE_RETRY_MS", default=2000)
 # Response bytes a node may hold for one client that is not reading before it drops it.
 SSE_MAX_BUFFER_BYTES = env.int("SSE_MAX_BUFFER_BYTES", default=256 * 1024)
+SSE_STALL_SECONDS = env.float("SSE_STALL_SECONDS", default=30.0)
 LONG_POLL_MAX_SECONDS = 30
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=60)
 # Who hears that a user came online or went away: f(user_id=...) -> user ids.

@@ -29,6 +29,39 @@ from config.errors import error_body
 logger = logging.getLogger(__name__)
 
 
+SEND_BUFFER_PROBE = "parley.send_buffer"
+
+
+class TransportProbe:
+    """How many response bytes the server still holds for one client, and a way to hang up.
+
+    ASGI gives an app no backpressure, and daphne buffers whatever it is sent, so a
+    client that stops reading would grow the node's memory without bound. Under
+    daphne `send` is `partial(server.handle_reply, protocol)`, whose Twisted transport
+    knows its write buffer and can abort (dropping that buffer at once).
+    """
+
+    def __init__(self, transport) -> None:
+        self._transport = transport
+
+    def buffered(self) -> int:
+        transport = self._transport
+        return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+
+    def abort(self) -> None:
+        self._transport.abortConnection()
+
+
+def send_buffer_probe(send) -> TransportProbe | None:
+    """The probe for daphne's transport; None elsewhere (another server, the test client),
+    where streams rely on the per-listener queue bound alone."""
+    protocol = send.args[0] if isinstance(send, partial) and send.args else None
+    transport = getattr(protocol, "transport", None)
+    if transport is None or not hasattr(transport, "dataBuffer"):
+        return None
+    return TransportProbe(transport)
+
+
 def realtime_routes() -> dict:
     from realtime import views
 
@@ -51,6 +84,7 @@ class RealtimeHandler(ASGIHandler):
         await self.handle(scope, receive, send)
 
     async def handle(self, scope: dict, receive, send) -> None:
+        scope = {**scope, SEND_BUFFER_PROBE: send_buffer_probe(send)}
         body_file = await self.read_body(receive)
         request, error_response = self.create_request(scope, body_file)
         if request is None:

@@ -19,6 +19,10 @@ STREAM_CONNECTIONS = Counter("parley_sse_connections_total", "Event streams open
 STREAM_DISCONNECTIONS = Counter("parley_sse_disconnections_total", "Event streams closed")
 REPLAYS = Counter("parley_replays_total", "Streams or polls resumed from Last-Event-ID")
 STREAM_RESETS = Counter("parley_stream_resets_total", "Resumes refused as past retention")
+SLOW_CONSUMER_DISCONNECTS = Counter(
+    "parley_sse_slow_consumer_disconnects_total",
+    "Streams dropped because the client stopped reading (send buffer over its cap)",
+)
 LONG_POLL_WAITS = Counter("parley_long_poll_waits_total", "Long polls that had to wait")
 DELIVERY_LATENCY = Histogram(
     "parley_delivery_latency_seconds",

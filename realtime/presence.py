@@ -92,10 +92,11 @@ def _came_online(user_ids: list[int]) -> list[int]:
 
 
 def _went_offline(user_ids: list[int]) -> str:
-    cache.delete_many([_key(user_id) for user_id in user_ids])
-    _index_remove(user_ids)
+    # last_seen first: whoever sees the user offline can read when they were last here.
     now = timezone.now()
     get_user_model().objects.filter(pk__in=user_ids).update(last_seen=now)
+    cache.delete_many([_key(user_id) for user_id in user_ids])
+    _index_remove(user_ids)
     return now.isoformat()
 
 

@@ -4,7 +4,9 @@ Both are async views: while they wait they hold neither a thread nor a
 database connection, only a listener in this node's router.
 """
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 
 from django.conf import settings
@@ -13,6 +15,7 @@ from django_eventstream.utils import add_default_headers, sse_encode_error, sse_
 
 from config.errors import error_body
 from realtime import metrics, node
+from realtime.asgi import SEND_BUFFER_PROBE
 from realtime.auth import StreamAuthError, StreamUser, authenticate_stream
 from realtime.channels import channels_for_user
 from realtime.db import run_db
@@ -63,7 +66,28 @@ def encode_frames(frames: list[Frame]) -> str:
     return "".join(sse_encode_event(f.event, f.data, event_id=f.id) for f in frames)
 
 
-async def _sse(connection: Connection) -> AsyncIterator[str]:
+async def _keeps_up(request: HttpRequest) -> bool:
+    """Backpressure: wait while the client is behind; hang up on one that stopped reading.
+
+    While more than SSE_MAX_BUFFER_BYTES wait in the node for this client, the stream
+    sends nothing more (so memory stays bounded by that plus one batch). If the client
+    does not catch up within SSE_STALL_SECONDS, the connection is aborted, which frees
+    the buffer at once; the client resumes from its last complete event.
+    """
+    probe = request.scope.get(SEND_BUFFER_PROBE) if hasattr(request, "scope") else None
+    if probe is None or probe.buffered() <= settings.SSE_MAX_BUFFER_BYTES:
+        return True
+    deadline = time.monotonic() + settings.SSE_STALL_SECONDS
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        if probe.buffered() <= settings.SSE_MAX_BUFFER_BYTES:
+            return True
+    probe.abort()
+    metrics.SLOW_CONSUMER_DISCONNECTS.inc()
+    return False
+
+
+async def _sse(request: HttpRequest, connection: Connection) -> AsyncIterator[str]:
     try:
         try:
             await connection.open()
@@ -74,6 +98,8 @@ async def _sse(connection: Connection) -> AsyncIterator[str]:
             STREAM_OPEN, "{}", event_id=connection.event_id
         )
         while True:
+            if not await _keeps_up(request):
+                return
             frames = await connection.next_frames(timeout=settings.SSE_HEARTBEAT_SECONDS)
             if frames is None:
                 yield _closing_frame(connection)
@@ -110,7 +136,7 @@ async def events(request: HttpRequest) -> HttpResponse:
         return _error(exc.status, exc.code, exc.message)
     if refusal := _refusal_when_full(user):
         return refusal
-    response = StreamingHttpResponse(_sse(connection), content_type="text/event-stream")
+    response = StreamingHttpResponse(_sse(request, connection), content_type="text/event-stream")
     add_default_headers(response, request=request)
     return response
 
