@@ -66,6 +66,8 @@ class Deployment:
     url: str
     nodes: list[Node]
     proxy: object | None = None
+    redis: object | None = None
+    redis_url: str = ""
     owned: bool = False
     settings: dict[str, str] = field(default_factory=dict)
 
@@ -87,6 +89,11 @@ class Deployment:
             return
         if self.proxy is not None:
             self.proxy.stop()
+        self._stop_nodes()
+        if self.redis is not None:
+            self.redis.stop()
+
+    def _stop_nodes(self) -> None:
         for node in self.nodes:
             if node.process and node.process.poll() is None:
                 node.process.send_signal(signal.SIGTERM)
@@ -179,20 +186,33 @@ def start_deployment(
     redis_url: str = DEFAULT_REDIS_URL,
     secret_key: str = DEFAULT_SECRET_KEY,
     run_migrate: bool = True,
+    private_redis: bool = False,
     extra_env: dict[str, str] | None = None,
     log_dir: Path | None = None,
 ) -> Deployment:
-    """Start `nodes` daphne processes (and nginx in front when asked) and wait until healthy."""
+    """Start `nodes` daphne processes (and nginx in front when asked) and wait until healthy.
+
+    `private_redis` starts a redis-server of its own on a free port: Redis pub/sub channels
+    are server-wide (not per database number), so with the pub/sub channel layer every
+    deployment on a shared Redis receives the others' events for the same channel names.
+    """
     raise_nofile()
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="parley-bench-"))
     log_dir.mkdir(parents=True, exist_ok=True)
+    redis = None
+    if private_redis:
+        sys.path.insert(0, str(PROJECT_ROOT))
+        from tests.servers import RedisServer
+
+        redis = RedisServer(log_dir=log_dir).start()
+        redis_url = redis.url
     base_env = node_env(
         database_url=database_url, redis_url=redis_url, secret_key=secret_key, name="bench"
     )
     if run_migrate:
         migrate(base_env)
     started: list[Node] = []
-    deployment = Deployment(url="", nodes=started, owned=True)
+    deployment = Deployment(url="", nodes=started, owned=True, redis=redis, redis_url=redis_url)
     try:
         for index in range(nodes):
             name = f"bench-{index + 1}"
@@ -224,6 +244,7 @@ def start_deployment(
         "listen_backlog": str(backlog or 50),
         "database_url": database_url,
         "redis_url": redis_url,
+        "private_redis": str(private_redis),
         "log_dir": str(log_dir),
         **{k: v for k, v in BENCH_ENV.items() if k != "PYTHONUNBUFFERED"},
         **(extra_env or {}),
@@ -305,6 +326,11 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, default_nodes: int 
     group.add_argument("--secret-key", default=os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY)
     group.add_argument("--no-migrate", action="store_true", help="skip manage.py migrate")
     group.add_argument(
+        "--private-redis",
+        action="store_true",
+        help="start a redis-server of its own (pub/sub is shared across database numbers)",
+    )
+    group.add_argument(
         "--env", action="append", default=[], metavar="NAME=VALUE", help="extra node settings"
     )
 
@@ -314,7 +340,7 @@ def deployment_from_args(args: argparse.Namespace) -> Deployment:
         pids = [int(p) for p in args.pids.split(",")] if args.pids else None
         return attach_deployment(args.url, pids=pids)
     extra = dict(item.split("=", 1) for item in args.env)
-    return start_deployment(
+    deployment = start_deployment(
         nodes=args.nodes,
         nginx=args.nginx,
         backlog=args.backlog,
@@ -322,8 +348,11 @@ def deployment_from_args(args: argparse.Namespace) -> Deployment:
         redis_url=args.redis_url,
         secret_key=args.secret_key,
         run_migrate=not args.no_migrate,
+        private_redis=args.private_redis,
         extra_env=extra,
     )
+    args.redis_url = deployment.redis_url  # seeding and counting use the same Redis
+    return deployment
 
 
 def main() -> None:
