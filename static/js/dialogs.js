@@ -32,6 +32,32 @@ export function personRow(user, { label, onPick, pressed }) {
   );
 }
 
+// ArrowDown from a search box goes into its results; arrows move through them.
+export function arrowKeysBetween(search, results) {
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown") {
+      const first = results.querySelector("button");
+      if (first) {
+        event.preventDefault();
+        first.focus();
+      }
+    }
+  });
+  results.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") {
+      return;
+    }
+    const buttons = Array.from(results.querySelectorAll("button"));
+    const index = buttons.indexOf(document.activeElement);
+    event.preventDefault();
+    if (event.key === "ArrowUp" && index <= 0) {
+      search.focus();
+    } else {
+      (buttons[index + (event.key === "ArrowDown" ? 1 : -1)] || buttons[index]).focus();
+    }
+  });
+}
+
 function closeOn(dialog) {
   for (const button of dialog.querySelectorAll("[data-close]")) {
     button.addEventListener("click", () => dialog.close());
@@ -71,6 +97,7 @@ function initNewChat() {
     }
   }, 200);
   search.addEventListener("input", run);
+  arrowKeysBetween(search, results);
   $("new-chat-button").addEventListener("click", () => {
     search.value = "";
     results.replaceChildren();
@@ -134,6 +161,7 @@ function initNewGroup() {
     }
   }, 200);
   search.addEventListener("input", run);
+  arrowKeysBetween(search, results);
   // Enter in the search box must not submit the form.
   search.addEventListener("keydown", (event) => event.key === "Enter" && event.preventDefault());
 

@@ -51,7 +51,21 @@ function fillMessage(element, message, conversation) {
     body,
     meta,
   );
-  const children = [bubble];
+  const menuButton =
+    message.id && !message.is_deleted
+      ? h(
+          "button",
+          {
+            type: "button",
+            className: "message-menu-button",
+            "aria-label": "Message options",
+            "aria-haspopup": "menu",
+            onclick: (event) => openMessageMenu(event.currentTarget, message, conversation),
+          },
+          "⌄",
+        )
+      : null;
+  const children = [h("div", { className: "bubble-row" }, bubble, menuButton)];
   if (message.status === "failed") {
     children.push(
       h(
@@ -59,21 +73,6 @@ function fillMessage(element, message, conversation) {
         { className: "send-failed", role: "alert" },
         h("span", {}, message.error || "Not sent."),
         h("button", { type: "button", className: "retry-button", onclick: () => retryMessage(message.conversation_id, message.client_id) }, "Retry"),
-      ),
-    );
-  }
-  if (message.id && !message.is_deleted) {
-    children.push(
-      h(
-        "button",
-        {
-          type: "button",
-          className: "message-menu-button",
-          "aria-label": "Message options",
-          "aria-haspopup": "menu",
-          onclick: (event) => openMessageMenu(event.currentTarget, message, conversation),
-        },
-        "⌄",
       ),
     );
   }

@@ -53,9 +53,12 @@ def test_two_people_sign_up_chat_and_see_ticks_turn_blue(site, open_page, reques
 
     if request.node.callspec.id == "one-node":
         alice.send("Lunch at https://example.com/menu?day=1 tomorrow?")
-        bob.send("Sounds good 👍")
+        bob.send("Sounds good, see you at noon.")
         expect(alice.message("Sounds good")).to_be_visible()
         alice.expect_status("Lunch at", "read")
+        expect(alice.bell_count()).to_be_hidden()  # reading the chat cleared the bell
+        for person in (alice, bob):
+            person.page.locator("#desktop-dismiss").click()
         screenshot(alice.page, "chat")
         screenshot(bob.page, "chat-bob")
     alice.assert_clean()
