@@ -66,7 +66,9 @@ def _locked(*, user: User, group_id: int) -> tuple[Group, Membership]:
     """
     group, _ = selectors.membership_in_group(user=user, group_id=group_id)
     chat_actions.lock_conversation(conversation_id=group.conversation_id)
-    group = Group.objects.select_related("conversation").get(pk=group.pk)
+    group = Group.objects.select_related("conversation").filter(pk=group.pk).first()
+    if group is None:  # deleted while we waited for the lock
+        raise GroupNotFound()
     group.conversation.group = group  # titles of chat events read the group from here
     membership = Membership.objects.filter(
         conversation_id=group.conversation_id, user=user, left_at__isnull=True

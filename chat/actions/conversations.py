@@ -51,9 +51,12 @@ def create_group_conversation() -> Conversation:
     return Conversation.objects.create(kind=Conversation.Kind.GROUP)
 
 
-def lock_conversation(*, conversation_id: int) -> Conversation:
-    """Serialise membership changes and sends of one conversation on its row lock."""
-    return Conversation.objects.select_for_update().get(pk=conversation_id)
+def lock_conversation(*, conversation_id: int) -> Conversation | None:
+    """Serialise membership changes and sends of one conversation on its row lock.
+
+    None when the conversation was deleted (with its group) in the meantime.
+    """
+    return Conversation.objects.select_for_update().filter(pk=conversation_id).first()
 
 
 def join_members(

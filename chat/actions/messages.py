@@ -17,6 +17,7 @@ from chat.errors import (
     MessageDeleted,
     MessageNotFound,
     NotAllowed,
+    NotAMember,
     NotTheAuthor,
 )
 from chat.models import Conversation, Membership, Message
@@ -62,17 +63,21 @@ def send_message(
     """
     body = clean_body(body)
     with transaction.atomic():
+        # Sends and membership changes of one conversation queue here, so the
+        # author is still a member and the recipients below are exactly the
+        # members when the message is stored.
+        conversation = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("group")
+            .filter(pk=conversation.pk)
+            .first()
+        )
+        if conversation is None:  # deleted (a group) since the caller loaded it
+            raise NotAMember()
         selectors.active_membership(user=author, conversation_id=conversation.pk)
         earlier = _earlier_send(author=author, client_id=client_id, conversation_id=conversation.pk)
         if earlier is not None:
             return earlier, False
-        # Sends and membership changes of one conversation queue here, so the
-        # recipients below are exactly the members when the message is stored.
-        conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("group")
-            .get(pk=conversation.pk)
-        )
         try:
             with transaction.atomic():
                 message = Message.objects.create(
@@ -124,8 +129,11 @@ def _locked_message(*, user: User, message_id: int) -> tuple[Message, Membership
     locked = (
         Message.objects.select_for_update(of=("self",))
         .select_related("author", "conversation", "conversation__group")
-        .get(pk=message.pk)
+        .filter(pk=message.pk)
+        .first()
     )
+    if locked is None:  # its group was deleted while we waited
+        raise MessageNotFound()
     return locked, membership
 
 
