@@ -94,8 +94,9 @@ async def _sse(request: HttpRequest, connection: Connection) -> AsyncIterator[st
         except Exception:  # noqa: BLE001 - the channel layer or database is down
             yield sse_encode_error("unavailable", "Streaming is unavailable; retry shortly.")
             return
+        opened = json.dumps({"node": settings.NODE_ID})
         yield f"retry: {settings.SSE_RETRY_MS}\n" + sse_encode_event(
-            STREAM_OPEN, "{}", event_id=connection.event_id
+            STREAM_OPEN, opened, event_id=connection.event_id
         )
         while True:
             if not await _keeps_up(request):
