@@ -68,6 +68,8 @@ class Deployment:
     proxy: object | None = None
     redis: object | None = None
     redis_url: str = ""
+    postgres: object | None = None
+    database_url: str = ""
     owned: bool = False
     settings: dict[str, str] = field(default_factory=dict)
 
@@ -92,6 +94,8 @@ class Deployment:
         self._stop_nodes()
         if self.redis is not None:
             self.redis.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
 
     def _stop_nodes(self) -> None:
         for node in self.nodes:
@@ -187,6 +191,7 @@ def start_deployment(
     secret_key: str = DEFAULT_SECRET_KEY,
     run_migrate: bool = True,
     private_redis: bool = False,
+    private_postgres: bool = False,
     extra_env: dict[str, str] | None = None,
     log_dir: Path | None = None,
 ) -> Deployment:
@@ -195,6 +200,7 @@ def start_deployment(
     `private_redis` starts a redis-server of its own on a free port: Redis pub/sub channels
     are server-wide (not per database number), so with the pub/sub channel layer every
     deployment on a shared Redis receives the others' events for the same channel names.
+    `private_postgres` likewise runs a PostgreSQL cluster of its own (bench/services.py).
     """
     raise_nofile()
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="parley-bench-"))
@@ -206,14 +212,28 @@ def start_deployment(
 
         redis = RedisServer(log_dir=log_dir).start()
         redis_url = redis.url
+    postgres = None
+    if private_postgres:
+        from bench.services import PrivatePostgres
+
+        postgres = PrivatePostgres().start()
+        database_url = postgres.url
     base_env = node_env(
         database_url=database_url, redis_url=redis_url, secret_key=secret_key, name="bench"
     )
-    if run_migrate:
-        migrate(base_env)
     started: list[Node] = []
-    deployment = Deployment(url="", nodes=started, owned=True, redis=redis, redis_url=redis_url)
+    deployment = Deployment(
+        url="",
+        nodes=started,
+        owned=True,
+        redis=redis,
+        redis_url=redis_url,
+        postgres=postgres,
+        database_url=database_url,
+    )
     try:
+        if run_migrate:
+            migrate(base_env)
         for index in range(nodes):
             name = f"bench-{index + 1}"
             port = free_port()
@@ -233,6 +253,8 @@ def start_deployment(
             wait_healthy(node)
         deployment.url = started[0].url
         if nginx:
+            from bench.services import start_nginx
+
             deployment.proxy = start_nginx([n.url.removeprefix("http://") for n in started])
             deployment.url = deployment.proxy.url
     except BaseException:
@@ -245,30 +267,12 @@ def start_deployment(
         "database_url": database_url,
         "redis_url": redis_url,
         "private_redis": str(private_redis),
+        "private_postgres": str(private_postgres),
         "log_dir": str(log_dir),
         **{k: v for k, v in BENCH_ENV.items() if k != "PYTHONUNBUFFERED"},
         **(extra_env or {}),
     }
     return deployment
-
-
-def start_nginx(upstreams: list[str]) -> object:
-    """nginx from docker/nginx/parley.conf.template via tests/servers.py, sized for many streams."""
-    sys.path.insert(0, str(PROJECT_ROOT))
-    from tests.servers import NginxProxy
-
-    class BenchNginx(NginxProxy):
-        # The test harness sizes nginx for a handful of clients; a stream costs it two sockets.
-        def write_config(self) -> Path:
-            path = super().write_config()
-            text = path.read_text().replace("worker_connections 4096;", "worker_connections 65536;")
-            text = text.replace(
-                "worker_processes 1;", "worker_processes 1;\nworker_rlimit_nofile 200000;"
-            )
-            path.write_text(text.replace("access_log ", "access_log off; #", 1))
-            return path
-
-    return BenchNginx(upstreams).start()
 
 
 def daphne_pids_for_port(port: int) -> list[int]:
@@ -331,6 +335,11 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, default_nodes: int 
         help="start a redis-server of its own (pub/sub is shared across database numbers)",
     )
     group.add_argument(
+        "--private-postgres",
+        action="store_true",
+        help="start a PostgreSQL cluster of its own (connection limits not shared)",
+    )
+    group.add_argument(
         "--env", action="append", default=[], metavar="NAME=VALUE", help="extra node settings"
     )
 
@@ -349,9 +358,12 @@ def deployment_from_args(args: argparse.Namespace) -> Deployment:
         secret_key=args.secret_key,
         run_migrate=not args.no_migrate,
         private_redis=args.private_redis,
+        private_postgres=args.private_postgres,
         extra_env=extra,
     )
-    args.redis_url = deployment.redis_url  # seeding and counting use the same Redis
+    # Seeding and counting use the same database and Redis as the nodes.
+    args.redis_url = deployment.redis_url
+    args.database_url = deployment.database_url
     return deployment
 
 
