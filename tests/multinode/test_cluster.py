@@ -23,7 +23,7 @@ def metric(node, name: str, labels: str = "") -> float:
 
 
 def test_streams_spread_over_the_nodes_and_a_message_crosses_them(cluster):
-    nodes, proxy = cluster
+    _nodes, proxy = cluster
     pairs = make_pairs(3, prefix="spread")
     streams = []
     try:
@@ -36,7 +36,8 @@ def test_streams_spread_over_the_nodes_and_a_message_crosses_them(cluster):
         assert set(opened) == {"node-1", "node-2", "node-3"}
 
         # A sender and a recipient on different nodes.
-        by_user = dict(zip([t for p in pairs for t in (p.sender.pk, p.recipient.pk)], opened))
+        user_ids = [user_id for p in pairs for user_id in (p.sender.pk, p.recipient.pk)]
+        by_user = dict(zip(user_ids, opened, strict=True))
         pair = next(p for p in pairs if by_user[p.sender.pk] != by_user[p.recipient.pk])
         recipient_stream = streams[2 * pairs.index(pair) + 1]
         sent = httpx.post(

@@ -33,7 +33,7 @@ class ResilientStream:
                     if response.status == 200:
                         self.connects += 1
                         await self._read(response, stop)
-            except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError):
+            except (TimeoutError, aiohttp.ClientError, ConnectionError):
                 pass
             if not stop.is_set():
                 await asyncio.sleep(0.2)
@@ -91,7 +91,7 @@ class Sender:
                         self.accepted.append(message)
                         return message
                     self.failures[response.status] = self.failures.get(response.status, 0) + 1
-            except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError):
+            except (TimeoutError, aiohttp.ClientError, ConnectionError):
                 self.failures[0] = self.failures.get(0, 0) + 1
             if loop.time() > deadline:
                 raise TimeoutError(f"message {body!r} was never accepted")
