@@ -8,6 +8,12 @@ import { isMine, notify, thread } from "./store.js";
 
 let openMenu = null;
 
+// A message with its menu open is not redrawn (that would close the menu under the
+// pointer); it catches up when the menu closes.
+export function hasOpenMenu(element) {
+  return Boolean(openMenu && element.contains(openMenu.menu));
+}
+
 function closeMenu({ restoreFocus = true } = {}) {
   if (!openMenu) {
     return;
@@ -19,6 +25,7 @@ function closeMenu({ restoreFocus = true } = {}) {
   if (restoreFocus) {
     button.focus();
   }
+  notify("thread");
 }
 
 async function deleteMessage(message) {

@@ -32,15 +32,23 @@ export function notify(...changes) {
     return;
   }
   scheduled = true;
-  // One render per frame however many events arrived in it.
-  window.requestAnimationFrame(() => {
+  // One render per frame however many events arrived in it. A hidden tab gets no
+  // frames, but its title (the unread count) must still change: a timer backs it up.
+  let done = false;
+  const run = () => {
+    if (done) {
+      return;
+    }
+    done = true;
     scheduled = false;
     const changed = queued;
     queued = new Set();
     for (const fn of listeners) {
       fn(changed);
     }
-  });
+  };
+  window.requestAnimationFrame(run);
+  window.setTimeout(run, document.visibilityState === "visible" ? 100 : 0);
 }
 
 export class Thread {

@@ -4,7 +4,7 @@
 import { closeConversation, loadOlder, retryMessage } from "./controller.js";
 import { conversationAvatar } from "./conversations.js";
 import { $, clock, dayKey, dayLabel, h, lastSeenText, linkify, paintAvatar } from "./dom.js";
-import { openMessageMenu } from "./message-menu.js";
+import { hasOpenMenu, openMessageMenu } from "./message-menu.js";
 import { ackRead } from "./receipts.js";
 import { conversationTitle, isMine, state, subscribe, thread, typingText } from "./store.js";
 import { tickMark } from "./ticks.js";
@@ -87,7 +87,7 @@ function messageElement(message, conversation) {
     cached = { element: h("li", {}), signature: "" };
     elements.set(key, cached);
   }
-  if (cached.signature !== sig) {
+  if (cached.signature !== sig && !hasOpenMenu(cached.element)) {
     fillMessage(cached.element, message, conversation);
     cached.signature = sig;
     if (message.id && !isMine(message) && readObserver) {
