@@ -39,11 +39,15 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, in seconds (fields 14 and 15 of /proc/<pid>/stat)."""
+def cpu_times(pid: int) -> tuple[float, float]:
+    """(utime, stime) of a process in seconds (fields 14 and 15 of /proc/<pid>/stat)."""
     text = Path(f"/proc/{pid}/stat").read_text()
     fields = text[text.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS
+
+
+def cpu_seconds(pid: int) -> float:
+    return sum(cpu_times(pid))
 
 
 def machine_busy() -> tuple[float, float]:
@@ -85,6 +89,7 @@ class CpuWindow:
     client_pids: Sequence[int] = ()
     started: float = 0.0
     server: dict[int, float] = field(default_factory=dict)
+    server_sys: float = 0.0
     client: float = 0.0
     busy: tuple[float, float] = (0.0, 0.0)
     infra: dict[str, dict[int, float]] = field(default_factory=dict)
@@ -92,6 +97,7 @@ class CpuWindow:
     def start(self) -> CpuWindow:
         self.started = time.perf_counter()
         self.server = {pid: cpu_seconds(pid) for pid in self.pids}
+        self.server_sys = sum(cpu_times(pid)[1] for pid in self.pids)
         # All of the machine's PostgreSQL and Redis, other people's work included.
         self.infra = {name: _total_cpu(pids_named(name)) for name in ("postgres", "redis-server")}
         self.client = self._client_seconds()
@@ -119,6 +125,8 @@ class CpuWindow:
             "server_cpu_pct": per_server,
             # CPU-seconds rather than shares: per operation, they suffer less from other load.
             "server_cpu_s": round(sum(used.values()), 3),
+            # Kernel time: sockets, thread creation, and py-spy's pauses when profiling.
+            "server_sys_s": round(sum(cpu_times(pid)[1] for pid in self.pids) - self.server_sys, 3),
             "postgres_redis_cpu_pct": infra,
             "client_cpu_pct": round(100 * client / wall, 1),
             "machine_busy_pct": round(
