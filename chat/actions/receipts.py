@@ -91,7 +91,8 @@ def mark_read_up_to(*, user: User, conversation_id: int, up_to: int) -> Membersh
     Idempotent and monotonic like `mark_delivered_up_to`; recomputes the unread
     count from the messages after the new pointer. When the reader keeps read
     receipts off, only their own devices hear of it: the other members get the
-    implied `message.delivered`, never `message.read`.
+    implied `message.delivered`, never `message.read` (the `messages_read` signal
+    is sent either way; its receivers honour the setting).
     """
     with transaction.atomic():
         membership = selectors.active_membership(
@@ -150,19 +151,23 @@ def _publish_read(
         ),
         user_ids=[user.pk],
     )
-    if not user.send_read_receipts:
-        return
-    others = [
-        member_id
-        for member_id in selectors.active_member_ids(conversation_id=conversation_id)
-        if member_id != user.pk
-    ]
-    realtime.publish(
-        event_types.MESSAGE_READ,
-        events.pointer_moved(conversation_id=conversation_id, user_id=user.pk, up_to=up_to, at=now),
-        user_ids=others,
-    )
+    if user.send_read_receipts:
+        others = [
+            member_id
+            for member_id in selectors.active_member_ids(conversation_id=conversation_id)
+            if member_id != user.pk
+        ]
+        realtime.publish(
+            event_types.MESSAGE_READ,
+            events.pointer_moved(
+                conversation_id=conversation_id, user_id=user.pk, up_to=up_to, at=now
+            ),
+            user_ids=others,
+        )
     if acked:
+        # Sent whatever the reader's setting: receivers clear the reader's own
+        # notifications, and must themselves tell authors only when
+        # `reader.send_read_receipts` is on.
         signals.messages_read.send(
             sender=Conversation,
             conversation=membership.conversation,

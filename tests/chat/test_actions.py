@@ -374,13 +374,18 @@ def test_read_never_moves_backwards(alice, bob, chat):
     assert membership(bob, chat).unread_count == 0
 
 
-def test_read_with_receipts_off_is_kept_for_the_reader_but_shown_to_nobody(alice, bob, chat):
+def test_read_with_receipts_off_is_kept_for_the_reader_but_shown_to_nobody(
+    alice, bob, chat, captured
+):
+    read = captured(signals.messages_read)
     bob.send_read_receipts = False
     bob.save(update_fields=["send_read_receipts"])
     message = send(alice, chat)
     clear_events()
     state = actions.mark_read_up_to(user=bob, conversation_id=chat.pk, up_to=message.pk)
     assert state.unread_count == 0
+    # The signal still goes out (receivers clear bob's own bell and check the setting).
+    assert [(call["reader"], call["message_ids"]) for call in read] == [(bob, [message.pk])]
     assert event_types_for(alice) == ["message.delivered"]
     assert event_types_for(bob) == ["message.delivered", "message.read"]
     ticks = selectors.ticks_by_conversation(conversation_ids=[chat.pk], viewer_id=alice.pk)
