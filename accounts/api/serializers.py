@@ -63,6 +63,11 @@ class RefreshInput(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+class UserSearchQuery(serializers.Serializer):
+    # A CharField, so a NUL byte (which PostgreSQL cannot compare as text) is a 400.
+    search = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class TokenPairOutput(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()

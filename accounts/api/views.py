@@ -18,6 +18,7 @@ from accounts.api.serializers import (
     RefreshInput,
     SignupInput,
     TokenPairOutput,
+    UserSearchQuery,
     UserSerializer,
 )
 from accounts.models import User
@@ -96,7 +97,9 @@ class UserListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        query = self.request.query_params.get("search", "").strip()[:100]
+        params = UserSearchQuery(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        query = params.validated_data["search"][:100]
         return selectors.search_users(query=query, exclude_user_id=self.request.user.pk)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
