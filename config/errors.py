@@ -66,12 +66,17 @@ def _first_message(fields: dict[str, Any]) -> str:
     return "Invalid input."
 
 
-def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+def is_database_outage(exc: BaseException) -> bool:
+    """The database is unreachable or dropped the connection (not a bad query): a 503."""
     from django.db import DatabaseError, InterfaceError, OperationalError
 
+    return isinstance(exc, (OperationalError, InterfaceError)) or type(exc) is DatabaseError
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message), status=exc.status_code)
-    if isinstance(exc, (OperationalError, InterfaceError)) or type(exc) is DatabaseError:
+    if is_database_outage(exc):
         # The database went away mid-request: the transaction rolled back, so
         # the client may retry safely (sends are idempotent by client_id).
         response = Response(

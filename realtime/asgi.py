@@ -24,7 +24,7 @@ from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.module_loading import import_string
 
-from config.errors import error_body
+from config.errors import ServiceUnavailable, error_body, is_database_outage
 
 logger = logging.getLogger(__name__)
 
@@ -115,12 +115,24 @@ class RealtimeHandler(ASGIHandler):
         view = self.routes[request.path_info]
         try:
             response = await view(request)
-        except Exception as exc:  # the same last resort as Django's handler, in our shape
-            got_request_exception.send(sender=self.__class__, request=request)
-            logger.exception("unhandled error in %s", request.path_info)
-            fallback = response_for_exception(request, exc)
-            response = JsonResponse(
-                error_body("server_error", "Internal server error."), status=fallback.status_code
-            )
+        except Exception as exc:  # noqa: BLE001 - the last resort, answered in our shape
+            response = self.error_response(request, exc)
         response["X-Parley-Node"] = settings.NODE_ID
         return response
+
+    def error_response(self, request: HttpRequest, exc: Exception) -> JsonResponse:
+        if is_database_outage(exc):
+            # As config.errors answers for the REST API: nothing was written, so retry.
+            logger.warning("database unavailable in %s: %s", request.path_info, exc)
+            response = JsonResponse(
+                error_body(ServiceUnavailable.code, ServiceUnavailable.message), status=503
+            )
+            response["Retry-After"] = "2"
+            return response
+        # The same last resort as Django's handler, in our shape.
+        got_request_exception.send(sender=self.__class__, request=request)
+        logger.exception("unhandled error in %s", request.path_info)
+        fallback = response_for_exception(request, exc)
+        return JsonResponse(
+            error_body("server_error", "Internal server error."), status=fallback.status_code
+        )
