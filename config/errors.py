@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -84,6 +84,13 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         )
         response["Retry-After"] = "2"
         return response
+    if isinstance(exc, RequestDataTooBig):
+        # DRF reads request.body (which enforces DATA_UPLOAD_MAX_MEMORY_SIZE) before parsing;
+        # left to Django this would be a bare 400 (a debug page with DEBUG on).
+        return Response(
+            error_body("request_too_large", "The request body is too large."),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
