@@ -15,6 +15,7 @@ test creates must be committed before another process can read them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -497,3 +498,62 @@ def nginx_proxy(tmp_path: Path) -> Iterator[Callable[..., NginxProxy]]:
 
     for proxy in proxies:
         proxy.stop()
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on a free port, for tests that restart the database.
+
+    initdb refuses to run as root, so as root the cluster belongs to the `postgres` user.
+    """
+
+    def __init__(self, *, port: int | None = None) -> None:
+        self.port = port or free_port()
+        # Not under pytest's tmp dir: the postgres user cannot enter root's private folders.
+        self.work_dir = Path(tempfile.mkdtemp(prefix="parley-pg-"))
+        self.work_dir.chmod(0o755)
+        self.data_dir = self.work_dir / "data"
+        self.log_path = self.work_dir / "postgres.log"
+        self.url = f"postgres://postgres@{LOCALHOST}:{self.port}/parley"
+        bin_dirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+        if not bin_dirs:
+            raise RuntimeError("PostgreSQL server binaries are not installed")
+        self.bin_dir = bin_dirs[-1]
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin_dir / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+    def init(self) -> PostgresServer:
+        self.data_dir.mkdir()
+        self.log_path.touch()
+        if os.geteuid() == 0:
+            shutil.chown(self.data_dir, "postgres")
+            shutil.chown(self.log_path, "postgres")
+        self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        self.start()
+        self._run("createdb", "-h", LOCALHOST, "-p", str(self.port), "-U", "postgres", "parley")
+        return self
+
+    def start(self) -> PostgresServer:
+        options = f"-p {self.port} -c listen_addresses={LOCALHOST} -k /tmp -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_path), "-o", options,
+                  "-w", "start")  # fmt: skip
+        return self
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
+
+    def __repr__(self) -> str:
+        return f"<PostgresServer {self.url}>"
+
+
+@pytest.fixture
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private, started PostgreSQL with an empty `parley` database; stop/start it freely."""
+    server = PostgresServer().init()
+    yield server
+    with contextlib.suppress(subprocess.CalledProcessError):
+        server.stop(mode="immediate")
+    shutil.rmtree(server.work_dir, ignore_errors=True)

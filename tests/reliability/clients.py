@@ -94,5 +94,5 @@ class Sender:
             except (TimeoutError, aiohttp.ClientError, ConnectionError):
                 self.failures[0] = self.failures.get(0, 0) + 1
             if loop.time() > deadline:
-                raise TimeoutError(f"message {body!r} was never accepted")
+                raise TimeoutError(f"message {body!r} was never accepted: {self.failures}")
             await asyncio.sleep(0.2)
