@@ -205,11 +205,6 @@ def test_reader_without_read_receipts_never_produces_read_notifications(alice, b
     assert notifications_of(alice) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="chat.actions.mark_read_up_to sends messages_read only when the reader keeps read "
-    "receipts on, so the reader's own bell cannot follow; chat/ owns the fix",
-)
 def test_reader_without_read_receipts_still_clears_their_own_bell(alice, bob, chat):
     actions.update_preferences(user=bob, send_read_receipts=False)
     message = send(alice, chat)
