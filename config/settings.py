@@ -222,6 +222,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "realtime.api.schema.add_realtime_paths",
+        # The shared error responses (400/401/403/404/413/415/429/503) on every operation.
+        "config.schema.add_error_responses",
     ],
 }
 

@@ -1,6 +1,6 @@
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
@@ -61,7 +61,14 @@ class SignupView(AnonymousAPIView):
 
 
 class LoginView(AnonymousAPIView):
-    @extend_schema(request=LoginInput, responses={200: AuthOutput}, tags=["auth"])
+    @extend_schema(
+        request=LoginInput,
+        responses={
+            200: AuthOutput,
+            401: OpenApiResponse(description="Unknown username or wrong password"),
+        },
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -76,7 +83,14 @@ class LoginView(AnonymousAPIView):
 class RefreshView(TokenRefreshView):
     throttle_classes = [AuthIPThrottle]
 
-    @extend_schema(request=RefreshInput, responses={200: TokenPairOutput}, tags=["auth"])
+    @extend_schema(
+        request=RefreshInput,
+        responses={
+            200: TokenPairOutput,
+            401: OpenApiResponse(description="Invalid, expired or already used refresh token"),
+        },
+        tags=["auth"],
+    )
     def post(self, request: Request, *args, **kwargs) -> Response:
         return super().post(request, *args, **kwargs)
 

@@ -48,6 +48,7 @@ class ConversationListView(IdPathAPIView):
         responses={
             201: OpenApiResponse(io.ConversationSerializer, description="Created."),
             200: OpenApiResponse(io.ConversationSerializer, description="It already existed."),
+            404: OpenApiResponse(description="No such (active) user."),
         },
     )
     def post(self, request: Request) -> Response:
@@ -137,6 +138,9 @@ class MessageListView(IdPathAPIView):
             200: OpenApiResponse(
                 io.MessageSerializer, description="This client_id was sent before: that message."
             ),
+            409: OpenApiResponse(
+                description="This client_id was already used in another conversation."
+            ),
         },
     )
     def post(self, request: Request, conversation_id: int) -> Response:
@@ -215,7 +219,10 @@ class MessageDetailView(IdPathAPIView):
         tags=["messages"],
         summary="Edit one's own message within the edit window",
         request=io.EditInput,
-        responses={200: io.MessageSerializer},
+        responses={
+            200: io.MessageSerializer,
+            410: OpenApiResponse(description="The message was deleted."),
+        },
     )
     def patch(self, request: Request, message_id: int) -> Response:
         selectors.visible_message(user=request.user, message_id=message_id)
@@ -243,7 +250,10 @@ class MessageReceiptsView(IdPathAPIView):
     @extend_schema(
         tags=["messages"],
         summary="When each other member received and read a message",
-        responses={200: io.ReceiptListSerializer},
+        responses={
+            200: io.ReceiptListSerializer,
+            410: OpenApiResponse(description="The message was deleted."),
+        },
     )
     def get(self, request: Request, message_id: int) -> Response:
         message, _ = selectors.visible_message(user=request.user, message_id=message_id)
