@@ -119,10 +119,8 @@ def main() -> None:
         stamp = args.stamp = data["started"]
         if "sql" in parts:
             data["sql"] = sql_part()
-        if parts & {"latency", "throughput"}:
-            data.update(asyncio.run(messaging_parts(args, deployment, stamp, parts)))
         if "conns" in parts:
-            time.sleep(3)
+            # First, so that the RSS baseline is a fresh process's.
             # Not profiled: the ramp is long and mostly idle.
             ramp_args = argparse.Namespace(
                 **{
@@ -146,6 +144,9 @@ def main() -> None:
                 }
             )
             data["opens"] = opens.run(storm_args, deployment)
+        if parts & {"latency", "throughput"}:
+            time.sleep(3)
+            data.update(asyncio.run(messaging_parts(args, deployment, stamp, parts)))
     if "latency" in data:
         latency.print_run(f"(1) latency at {args.rate:g} msg/s", data["latency"])
     if "conns" in data:
