@@ -167,14 +167,42 @@ export function sendMessage(conversationId, body) {
   return deliver(message);
 }
 
+const AUTOMATIC_RETRY_DELAYS_MS = [1000, 3000]; // then the person decides (Retry)
+
+function pause(ms) {
+  return new Promise((resolve) => window.setTimeout(resolve, ms));
+}
+
+// A busy or briefly failing server (429, 5xx) gets the same request again a couple of
+// times before the message shows as failed; offline, it waits for the network instead.
+async function postWithRetries(conversationId, message) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await api.post(`/conversations/${conversationId}/messages`, {
+        body: message.body,
+        client_id: message.client_id,
+      });
+    } catch (error) {
+      const delay = AUTOMATIC_RETRY_DELAYS_MS[attempt];
+      if (!error.isTransient || delay === undefined || !navigator.onLine) {
+        throw error;
+      }
+      await pause(delay);
+      if (!thread(conversationId).pending.has(message.client_id)) {
+        return null; // the stream brought it meanwhile: stored after all
+      }
+    }
+  }
+}
+
 // POST with the message's client_id: sending it again can never make a second message.
 async function deliver(message) {
   const conversationId = message.conversation_id;
   try {
-    const stored = await api.post(`/conversations/${conversationId}/messages`, {
-      body: message.body,
-      client_id: message.client_id,
-    });
+    const stored = await postWithRetries(conversationId, message);
+    if (stored === null) {
+      return true;
+    }
     thread(conversationId).upsert(stored);
     const conversation = state.conversations.get(conversationId);
     if (conversation) {

@@ -44,10 +44,13 @@ function fillMessage(element, message, conversation) {
     h("time", { datetime: message.created_at, title: new Date(message.created_at).toLocaleString() }, clock(message.created_at)),
     mine && !message.is_deleted ? tickMark(message.status) : null,
   );
+  const showAuthor = conversation.kind === "group" && !mine;
   const bubble = h(
     "div",
     { className: "bubble" },
-    conversation.kind === "group" && !mine ? h("span", { className: "author" }, author.display_name || author.username) : null,
+    showAuthor ? h("span", { className: "author" }, author.display_name || author.username) : null,
+    // Who said it, for screen readers (sighted people see the side of the bubble).
+    showAuthor ? null : h("span", { className: "visually-hidden" }, mine ? "You: " : `${author.display_name || author.username}: `),
     body,
     meta,
   );
@@ -251,8 +254,16 @@ function watchVisibility() {
   document.addEventListener("visibilitychange", maybeMarkRead);
 }
 
+// The observer only wakes this up; whether the top is near is measured now, since its
+// last report may predate the page that was just put above.
+function historyNearTop() {
+  const scroller = $("messages");
+  const sentinel = $("history-sentinel");
+  return sentinel.getBoundingClientRect().bottom >= scroller.getBoundingClientRect().top - 300;
+}
+
 function maybeLoadOlder() {
-  if (!historyInView || state.openId === null) {
+  if (!historyInView || state.openId === null || $("conversation").hidden || !historyNearTop()) {
     return;
   }
   const conversationId = state.openId;

@@ -3,7 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import screenshot
+from groups.actions import create_group
+from tests.e2e.pages import ChatPage, screenshot
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -77,5 +78,68 @@ def test_group_of_three_talks_then_one_is_removed(site, open_page, request):
     expect(bob.page.locator("#leave-group")).to_be_visible()
     expect(bob.page.locator("#delete-group")).to_have_count(0)
     expect(bob.page.get_by_role("button", name="Remove: Alice Smith")).to_have_count(0)
+    for person in (alice, bob, carol):
+        person.assert_clean()
+
+
+@pytest.fixture
+def book_club(transactional_db):
+    """Alice owns a group with Bob in it; Carol is not in it yet. Made before the browser
+    starts: creating a group publishes with async_to_sync, which refuses to run beside
+    Playwright's running event loop."""
+    alice = UserFactory(username="alice", display_name="Alice Smith")
+    bob = UserFactory(username="bob", display_name="Bob Jones")
+    carol = UserFactory(username="carol", display_name="Carol King")
+    create_group(creator=alice, name="Readers", member_ids=[bob.pk])
+    return alice, bob, carol
+
+
+def test_group_rename_add_demote_leave_and_delete(book_club, single_node_site, single_node_browser):
+    alice_user, bob_user, carol_user = book_club
+    url = single_node_site.alice_url
+
+    def enter(user) -> ChatPage:
+        context = single_node_browser.new_context(viewport={"width": 1200, "height": 760})
+        return ChatPage(context.new_page(), url).enter_as(user)
+
+    alice, bob, carol = enter(alice_user), enter(bob_user), enter(carol_user)
+    alice.open_conversation("Readers")
+    bob.open_conversation("Readers")
+    alice.page.click("#info-button")
+    members = alice.page.locator("#member-list .member-row")
+    expect(members).to_have_count(2)
+
+    alice.page.fill("#group-rename", "Book club")
+    alice.page.get_by_role("button", name="Rename").click()
+    expect(bob.page.locator("#conversation-title")).to_have_text("Book club")
+    expect(bob.conversation_row("Book club")).to_have_count(1)
+
+    alice.page.fill("#group-add-search", "carol")
+    alice.page.get_by_role("button", name="Add Carol King").click()
+    expect(members).to_have_count(3)
+    expect(carol.conversation_row("Book club")).to_have_count(1)
+    expect(carol.page.locator("#toasts")).to_contain_text("Alice Smith added you to Book club")
+
+    alice.page.get_by_role("button", name="Make admin: Bob Jones").click()
+    expect(members.filter(has_text="Bob Jones")).to_have_attribute("data-role", "admin")
+    alice.page.get_by_role("button", name="Dismiss as admin: Bob Jones").click()
+    expect(members.filter(has_text="Bob Jones")).to_have_attribute("data-role", "member")
+
+    # A plain member may only leave.
+    bob.page.click("#info-button")
+    expect(bob.page.locator("#member-list .member-row")).to_have_count(3)
+    expect(bob.page.locator("#member-list button")).to_have_count(0)
+    expect(bob.page.locator("#group-rename")).to_have_count(0)
+    expect(bob.page.locator("#group-add-search")).to_have_count(0)
+    bob.page.locator("#leave-group").click()
+    bob.page.locator("#confirm-ok").click()
+    expect(bob.conversation_row("Book club")).to_have_count(0)
+    expect(members).to_have_count(2)
+
+    alice.page.locator("#delete-group").click()
+    alice.page.locator("#confirm-ok").click()
+    expect(alice.conversation_row("Book club")).to_have_count(0)
+    expect(carol.conversation_row("Book club")).to_have_count(0)
+    expect(carol.page.locator("#toasts")).to_contain_text("Alice Smith deleted Book club")
     for person in (alice, bob, carol):
         person.assert_clean()
