@@ -30,9 +30,12 @@ services:
 	scripts/services.sh
 
 ## Set up and run the whole test suite against real PostgreSQL and Redis
+# The dependency audit runs `pip-audit -r requirements/base.txt --progress-spinner off`; it
+# warns instead of failing when pip-audit's vulnerability service is unreachable (docs/security.md).
 test: $(VENV)/.test-installed services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/dependency_audit.py requirements/base.txt
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint:
