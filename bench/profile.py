@@ -171,8 +171,13 @@ def print_summary(title: str, summary: dict[str, Any], *, top: int = 15) -> None
 
 
 def main() -> None:
-    for name in sys.argv[1:]:
-        print_summary(name, summarize_file(Path(name)))
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Summarize py-spy raw recordings again.")
+    parser.add_argument("files", nargs="+", type=Path, help="bench/results/*-pyspy-*.txt")
+    parser.add_argument("--top", type=int, default=15)
+    for path in parser.parse_args().files:
+        print_summary(str(path), summarize_file(path), top=parser.parse_args().top)
 
 
 if __name__ == "__main__":
