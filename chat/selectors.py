@@ -60,18 +60,27 @@ def current_members(*, conversation_id: int) -> list[Membership]:
     )
 
 
-def contact_user_ids(*, user_id: int) -> list[int]:
-    """Everyone who shares a current conversation with `user_id` (the presence audience)."""
-    return list(
-        Membership.objects.filter(
-            left_at__isnull=True,
-            conversation__memberships__user_id=user_id,
-            conversation__memberships__left_at__isnull=True,
+def presence_audiences(*, user_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Who sees each user's online / last-seen: their direct-conversation peers (one query).
+
+    As in WhatsApp, presence shows in one-to-one chats only: announcing it to every
+    co-member of large groups would cost members x members events per reconnect storm.
+    """
+    keys = (
+        Conversation.objects.filter(
+            kind=Conversation.Kind.DIRECT, memberships__user_id__in=user_ids
         )
-        .exclude(user_id=user_id)
-        .values_list("user_id", flat=True)
+        .values_list("direct_key", flat=True)
         .distinct()
     )
+    audiences: dict[int, list[int]] = {user_id: [] for user_id in user_ids}
+    for key in keys:
+        first, second = (int(part) for part in key.split(":"))
+        if first in audiences:
+            audiences[first].append(second)
+        if second in audiences:
+            audiences[second].append(first)
+    return audiences
 
 
 def direct_peer_id(conversation: Conversation, *, viewer_id: int) -> int | None:

@@ -11,6 +11,7 @@ import socket
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -143,7 +144,15 @@ if REDIS_URL:
             # Pub/sub: a node subscribes only to the groups its open streams
             # need, so an event reaches only the nodes holding its recipients.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "parley"},
+            # Pub/sub channels span the whole Redis server, whatever the database number,
+            # so deployments (and test runs) sharing one Redis need prefixes of their own.
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env.str(
+                    "CHANNEL_LAYER_PREFIX",
+                    default=f"parley{urlsplit(REDIS_URL).path.strip('/') or '0'}",
+                ),
+            },
         }
     }
 else:
@@ -247,8 +256,8 @@ SSE_MAX_BUFFER_BYTES = env.int("SSE_MAX_BUFFER_BYTES", default=256 * 1024)
 SSE_STALL_SECONDS = env.float("SSE_STALL_SECONDS", default=30.0)
 LONG_POLL_MAX_SECONDS = 30
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=60)
-# Who hears that a user came online or went away: f(user_id=...) -> user ids.
-PRESENCE_AUDIENCE = "chat.selectors.contact_user_ids"
+# Who hears that users came online or went away: f(user_ids=[...]) -> {user_id: [ids]}.
+PRESENCE_AUDIENCE = "chat.selectors.presence_audiences"
 # How often a node pings itself through the channel layer, and sweeps for missed events.
 REALTIME_PING_SECONDS = env.float("REALTIME_PING_SECONDS", default=1.0)
 REALTIME_SWEEP_SECONDS = env.float("REALTIME_SWEEP_SECONDS", default=10.0)

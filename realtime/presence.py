@@ -41,9 +41,9 @@ def is_online(user_id: int) -> bool:
     return user_id in online_user_ids([user_id])
 
 
-def _audience(user_id: int) -> list[int]:
+def _audiences(user_ids: list[int]) -> dict[int, list[int]]:
     path = getattr(settings, "PRESENCE_AUDIENCE", "")
-    return list(import_string(path)(user_id=user_id)) if path else []
+    return import_string(path)(user_ids=user_ids) if path else {}
 
 
 INDEX_KEY = "presence:index"
@@ -100,13 +100,17 @@ def _went_offline(user_ids: list[int]) -> str:
     return now.isoformat()
 
 
-async def _announce(user_id: int, *, online: bool, last_seen: str | None) -> None:
+async def _announce(user_ids: list[int], *, online: bool, last_seen: str | None) -> None:
+    """Tell each user's audience (one query for all of them), one ephemeral event each."""
     from realtime.publisher import apublish_ephemeral
 
-    audience = await run_db(_audience, user_id)
-    if audience:
-        payload = {"user_id": user_id, "online": online, "last_seen": last_seen}
-        await apublish_ephemeral(event_types.PRESENCE, payload, user_ids=audience)
+    if not user_ids:
+        return
+    audiences = await run_db(_audiences, user_ids)
+    for user_id in user_ids:
+        if audience := audiences.get(user_id):
+            payload = {"user_id": user_id, "online": online, "last_seen": last_seen}
+            await apublish_ephemeral(event_types.PRESENCE, payload, user_ids=audience)
 
 
 async def users_connected(user_ids: list[int]) -> None:
@@ -114,8 +118,7 @@ async def users_connected(user_ids: list[int]) -> None:
     if not user_ids:
         return
     try:
-        for user_id in await run_db(_came_online, user_ids):
-            await _announce(user_id, online=True, last_seen=None)
+        await _announce(await run_db(_came_online, user_ids), online=True, last_seen=None)
     except Exception:
         logger.warning("presence update failed for %d users", len(user_ids), exc_info=True)
 
@@ -130,8 +133,7 @@ async def users_disconnected(user_ids: list[int]) -> None:
         return
     try:
         last_seen = await run_db(_went_offline, user_ids)
-        for user_id in user_ids:
-            await _announce(user_id, online=False, last_seen=last_seen)
+        await _announce(user_ids, online=False, last_seen=last_seen)
     except Exception:
         logger.warning("presence update failed for %d users", len(user_ids), exc_info=True)
 
@@ -154,9 +156,9 @@ def expire_lapsed() -> list[int]:
     now = timezone.now()
     get_user_model().objects.filter(pk__in=lapsed).update(last_seen=now)
     _index_remove(lapsed)
+    audiences = _audiences(lapsed)
     for user_id in lapsed:
-        audience = _audience(user_id)
-        if audience:
+        if audience := audiences.get(user_id):
             payload = {"user_id": user_id, "online": False, "last_seen": now.isoformat()}
             publish_ephemeral_event(event_types.PRESENCE, payload, user_ids=audience, channels=())
     return lapsed

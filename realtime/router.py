@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 PING_TYPE = "node.ping"
 PRESENCE_BATCH_SECONDS = 0.2
+LAYER_SILENCE_SECONDS = 15.0
 
 
 class NodeRouter:
@@ -162,11 +163,18 @@ class NodeRouter:
                 self._last_pong = time.monotonic()
 
     async def _watch_layer(self) -> None:
-        """Ping our own channel through the layer; a gap then a pong means we reconnected."""
+        """Ping our own channel through the layer, to notice an outage and the recovery.
+
+        An outage is a ping the layer refuses, or no pong for LAYER_SILENCE_SECONDS (a
+        busy event loop delays pongs by seconds, which is not an outage). On recovery
+        the streams that missed events catch up from the log: one counters query finds
+        them, so a node with thousands of streams does not re-read them all.
+        """
         layer = get_channel_layer()
         interval = settings.REALTIME_PING_SECONDS
         while True:
             await asyncio.sleep(interval)
+            refused = False
             try:
                 await asyncio.wait_for(
                     layer.send(self.node_channel, {"type": PING_TYPE}), timeout=interval
@@ -175,32 +183,39 @@ class NodeRouter:
                 raise
             except Exception:  # noqa: BLE001 - an outage is what we are watching for
                 metrics.CHANNEL_LAYER_ERRORS.inc()
+                refused = True
             silent_for = time.monotonic() - self._last_pong
-            if silent_for > 3 * interval and self.layer_healthy:
+            if (refused or silent_for > LAYER_SILENCE_SECONDS) and self.layer_healthy:
                 self.layer_healthy = False
-                logger.warning("channel layer silent for %.1fs; streams will catch up", silent_for)
-            elif silent_for <= 2 * interval and not self.layer_healthy:
+                self._last_pong = 0.0
+                logger.warning("channel layer unavailable; streams will catch up from the log")
+            elif not self.layer_healthy and not refused and silent_for <= 2 * interval:
                 self.layer_healthy = True
                 metrics.CHANNEL_LAYER_RECONNECTS.inc()
                 logger.warning("channel layer back; replaying what streams missed")
-                self.resync_all()
+                await self._resync_behind()
+
+    async def _resync_behind(self) -> None:
+        """Make every stream that is behind the event log's counters catch up."""
+        if not self.connections:
+            return
+        try:
+            counters = await run_db(storage_instance.get_current_ids, list(self.channel_refs))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database may be down too: catch up everyone
+            logger.warning("event-log counters unavailable; every stream catches up", exc_info=True)
+            self.resync_all()
+            return
+        for connection in list(self.connections):
+            if connection.is_behind(counters):
+                connection.request_resync()
 
     async def _sweep_forever(self) -> None:
-        """Safety net: any listener behind the log's counters catches up from storage."""
+        """Safety net: a listener whose live push was lost still gets the event."""
         while True:
             await asyncio.sleep(settings.REALTIME_SWEEP_SECONDS)
-            if not self.connections:
-                continue
-            try:
-                counters = await run_db(storage_instance.get_current_ids, list(self.channel_refs))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.warning("event-log sweep failed", exc_info=True)
-                continue
-            for connection in list(self.connections):
-                if connection.is_behind(counters):
-                    connection.request_resync()
+            await self._resync_behind()
 
     async def _flush_presence(self) -> None:
         while True:

@@ -444,10 +444,14 @@ def test_typing_is_not_stored_and_outsiders_cannot_type(alice, carol, chat):
         actions.publish_typing(user=carol, conversation_id=chat.pk)
 
 
-def test_contacts_are_the_people_sharing_a_current_conversation(alice, bob, carol):
+def test_presence_is_shown_to_direct_peers_only(alice, bob, carol, django_assert_num_queries):
     direct(alice, bob)
-    group = group_actions.create_group(creator=carol, name="g", member_ids=[alice.pk])
-    UserFactory()
-    assert sorted(selectors.contact_user_ids(user_id=alice.pk)) == sorted([bob.pk, carol.pk])
-    group_actions.leave_group(user=alice, group_id=group.pk)
-    assert selectors.contact_user_ids(user_id=alice.pk) == [bob.pk]
+    direct(carol, bob)
+    group_actions.create_group(creator=carol, name="g", member_ids=[alice.pk])
+    lonely = UserFactory()
+    with django_assert_num_queries(1):
+        audiences = selectors.presence_audiences(user_ids=[alice.pk, bob.pk, lonely.pk])
+    # Sharing a group is not enough: presence shows in one-to-one chats, as in WhatsApp.
+    assert audiences[alice.pk] == [bob.pk]
+    assert sorted(audiences[bob.pk]) == sorted([alice.pk, carol.pk])
+    assert audiences[lonely.pk] == []
