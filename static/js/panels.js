@@ -151,7 +151,7 @@ function renameForm(group) {
   );
 }
 
-function addMembers(group) {
+function addMembers(group, initialQuery) {
   const memberIds = new Set(group.members.map((member) => member.user.id));
   const results = h("ul", { className: "people-list compact" });
   const search = h("input", { type: "search", id: "group-add-search", placeholder: "Add people", autocomplete: "off", "aria-label": "Add people" });
@@ -172,10 +172,35 @@ function addMembers(group) {
     );
   }, 200);
   search.addEventListener("input", run);
+  if (initialQuery) {
+    search.value = initialQuery;
+    run();
+  }
   return h("div", { className: "add-members" }, search, results);
 }
 
+// What the person is typing in the panel survives a redraw (events redraw it any time).
+function typedInPanel() {
+  const active = document.activeElement;
+  const rename = $("group-rename");
+  return {
+    focusedId: active && $("info-body").contains(active) ? active.id : "",
+    addQuery: $("group-add-search")?.value || "",
+    rename: rename && rename === active ? rename.value : null,
+  };
+}
+
+function restoreTyped(typed) {
+  if (typed.rename !== null && $("group-rename")) {
+    $("group-rename").value = typed.rename;
+  }
+  if (typed.focusedId && $(typed.focusedId)) {
+    $(typed.focusedId).focus();
+  }
+}
+
 function renderGroup(conversation, group) {
+  const typed = typedInPanel();
   const me = group.my_role;
   const canManage = me === "owner" || me === "admin";
   const members = group.members.map((member) =>
@@ -248,11 +273,12 @@ function renderGroup(conversation, group) {
       "section",
       { className: "panel-section", "aria-labelledby": "members-heading" },
       h("h3", { id: "members-heading" }, `${group.member_count} members`),
-      canManage ? addMembers(group) : null,
+      canManage ? addMembers(group, typed.addQuery) : null,
       h("ul", { className: "member-list", id: "member-list" }, members),
     ),
     h("div", { className: "panel-section actions" }, leave, remove),
   );
+  restoreTyped(typed);
 }
 
 // The caller is out of a conversation (left, removed, or it was deleted).

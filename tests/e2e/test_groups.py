@@ -113,6 +113,7 @@ def test_group_rename_add_demote_leave_and_delete(book_club, single_node_site, s
     alice.page.get_by_role("button", name="Rename").click()
     expect(bob.page.locator("#conversation-title")).to_have_text("Book club")
     expect(bob.conversation_row("Book club")).to_have_count(1)
+    expect(alice.page.locator("#group-name")).to_have_text("Book club")
 
     alice.page.fill("#group-add-search", "carol")
     alice.page.get_by_role("button", name="Add Carol King").click()
