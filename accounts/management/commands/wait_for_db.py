@@ -2,7 +2,32 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
-from django.db.utils import OperationalError
+from django.db.utils import DatabaseError, OperationalError
+
+
+def _probe() -> None:
+    """One connection attempt. PostgreSQL is probed directly, not through the node's pool,
+    whose getconn() would wait its own timeout instead of failing at once."""
+    if connection.vendor != "postgresql":
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return
+    import psycopg
+
+    db = connection.settings_dict
+    try:
+        with psycopg.connect(
+            dbname=db["NAME"],
+            user=db["USER"] or None,
+            password=db["PASSWORD"] or None,
+            host=db["HOST"] or None,
+            port=db["PORT"] or None,
+            connect_timeout=5,
+        ) as probe:
+            probe.execute("SELECT 1")
+    except psycopg.Error as exc:
+        raise OperationalError(str(exc)) from exc
 
 
 class Command(BaseCommand):
@@ -23,10 +48,8 @@ class Command(BaseCommand):
         while True:
             attempt += 1
             try:
-                connection.ensure_connection()
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT 1")
-            except OperationalError as exc:
+                _probe()
+            except (OperationalError, DatabaseError) as exc:
                 # Only the first line: psycopg's message can span several.
                 reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc)
                 connection.close()
