@@ -19,6 +19,11 @@ DELIVERIES = Counter(
     "Outbound delivery outcomes (sent, failed attempt, dead, skipped) by channel",
     ["channel", "status"],
 )
+DELIVERIES_QUEUED = Counter(
+    "parley_deliveries_queued_total",
+    "Outbound deliveries queued for users who are offline or away, by channel",
+    ["channel"],
+)
 NOTIFICATIONS_CREATED = Counter(
     "parley_notifications_created_total", "In-app notifications created, by type", ["type"]
 )

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 import realtime
 from accounts.models import User
-from chat import events, selectors, signals
+from chat import events, metrics, selectors, signals
 from chat.errors import (
     ClientIdReused,
     EditWindowClosed,
@@ -101,6 +101,8 @@ def send_message(
         recipient_ids = [member_id for member_id in member_ids if member_id != author.pk]
         _publish_new(message, member_ids=member_ids, recipient_ids=recipient_ids)
         signals.message_sent.send(sender=Conversation, message=message, recipient_ids=recipient_ids)
+        kind = conversation.kind
+        transaction.on_commit(lambda: metrics.MESSAGES_SENT.labels(kind).inc())
     return message, True
 
 

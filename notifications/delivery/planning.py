@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
+from notifications import metrics
 from notifications.delivery.queue import schedule
 from notifications.models import Channel, Delivery, Notification, PushSubscription
 from notifications.preferences import OUTBOUND_CHANNELS, RecipientSettings
@@ -75,5 +76,7 @@ def plan_deliveries(
             )
         )
     Delivery.objects.bulk_create(deliveries)
+    for delivery in deliveries:
+        metrics.DELIVERIES_QUEUED.labels(delivery.channel).inc()
     schedule((delivery.pk, delivery.next_attempt_at) for delivery in deliveries)
     return deliveries

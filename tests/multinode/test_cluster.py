@@ -94,3 +94,36 @@ def test_node_metrics_move_with_the_traffic(cluster):
     assert sum(metric(n, "parley_events_published_total", '{type="message.new"}') for n in nodes)
     latency = sum(metric(n, "parley_delivery_latency_seconds_count") for n in nodes)
     assert latency >= 9
+
+
+def test_the_send_rate_limit_is_shared_by_all_nodes(daphne_nodes):
+    env = {"THROTTLE_SEND": "5/min"}
+    node_a, node_b = daphne_nodes("send-a", **env), daphne_nodes("send-b", **env)
+    (pair,) = make_pairs(1, prefix="limit")
+    statuses = []
+    for n, node in enumerate([node_a, node_b] * 4):
+        response = httpx.post(
+            f"{node.url}/api/v1/conversations/{pair.conversation_id}/messages",
+            json={"body": f"message {n}", "client_id": str(uuid.uuid4())},
+            headers={"Authorization": f"Bearer {pair.sender_token}"},
+            timeout=10,
+        )
+        statuses.append(response.status_code)
+    assert statuses == [201] * 5 + [429] * 3
+    assert response.json()["error"]["code"] == "throttled"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_messages_sent_are_counted(cluster):
+    nodes, proxy = cluster
+    (pair,) = make_pairs(1, prefix="counted")
+    before = sum(metric(n, "parley_messages_sent_total", '{kind="direct"}') for n in nodes)
+    for n in range(3):
+        httpx.post(
+            f"{proxy.url}/api/v1/conversations/{pair.conversation_id}/messages",
+            json={"body": f"m{n}", "client_id": str(uuid.uuid4())},
+            headers={"Authorization": f"Bearer {pair.sender_token}"},
+            timeout=10,
+        )
+    after = sum(metric(n, "parley_messages_sent_total", '{kind="direct"}') for n in nodes)
+    assert after == before + 3
