@@ -27,8 +27,10 @@ case "$role" in
         # No --http-timeout: an SSE stream is one HTTP response that lasts for hours.
         # daphne's own access log prints raw query strings (?token=...) to stdout; Parley
         # writes a scrubbed access line per request (logger parley.request) instead.
+        # A listen backlog of 1024 (Twisted's default is 50) so a reconnect storm after
+        # another node dies queues its connects instead of timing them out.
         exec python -m daphne \
-            --bind 0.0.0.0 --port "${PORT:-8000}" \
+            -e "tcp:port=${PORT:-8000}:interface=0.0.0.0:backlog=1024" \
             --proxy-headers \
             --access-log /dev/null \
             config.asgi:application
