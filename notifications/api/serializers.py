@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from chat.api.serializers import MAX_ID
 from notifications.events import notification_data
 from notifications.models import Channel, DeliveryStatus, NotificationType, PushSubscription
 from notifications.preferences import CHANNEL_KEYS
@@ -45,7 +46,7 @@ class CountSerializer(serializers.Serializer):
 
 
 class ReadAllInput(serializers.Serializer):
-    conversation_id = serializers.IntegerField(required=False, min_value=1)
+    conversation_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     type = serializers.ListField(
         child=serializers.ChoiceField(choices=NotificationType.choices),
         required=False,
@@ -61,7 +62,7 @@ class ChannelSwitches(serializers.Serializer):
 
 
 class MuteSerializer(serializers.Serializer):
-    conversation_id = serializers.IntegerField(min_value=1)
+    conversation_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     until = serializers.DateTimeField(allow_null=True, required=False, default=None)
 
 
