@@ -8,6 +8,7 @@ losing the service.
 
 import logging
 
+from django.core.exceptions import SuspiciousOperation
 from rest_framework import throttling
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
@@ -19,7 +20,9 @@ class FailOpenMixin:
     def allow_request(self, request: Request, view) -> bool:
         try:
             return super().allow_request(request, view)
-        except APIException:  # e.g. a malformed body met while reading the username
+        # A bad request met while reading the username (a malformed body, or one over
+        # DATA_UPLOAD_MAX_MEMORY_SIZE): answered as such, not mistaken for a cache outage.
+        except (APIException, SuspiciousOperation):
             raise
         except Exception:  # any cache failure
             logger.warning("throttle cache unavailable; allowing request", exc_info=True)

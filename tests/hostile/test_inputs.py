@@ -61,6 +61,18 @@ def test_a_ten_megabyte_body_is_a_413(world, name):
     assert_error(response, 413, "request_too_large")
 
 
+@pytest.mark.parametrize("name", ["signup", "login"])
+def test_an_oversized_login_is_not_mistaken_for_a_throttle_cache_outage(world, name, caplog):
+    method, path, body = writes(world)[name]
+    oversized = json.dumps({**body, "padding": "x" * TEN_MEGABYTES})
+
+    response = call(world.client(), method, path, oversized)
+
+    assert_error(response, 413, "request_too_large")
+    # The per-username throttle reads the body; a refused body is no reason to fail open.
+    assert "throttle cache unavailable" not in caplog.text
+
+
 @pytest.mark.parametrize("name", WRITE_NAMES)
 def test_json_nested_a_hundred_thousand_levels_deep_is_a_400(world, name):
     method, path, _ = writes(world)[name]
