@@ -185,10 +185,15 @@ def test_bell_counts_new_messages_and_clears(pair, request):
     expect(bob.page.locator("#notification-list .unread")).to_have_count(0)
     bob.page.keyboard.press("Escape")
 
-    # Reading a chat clears its message notifications too.
+    # A notification opens its chat, and reading the chat clears the bell.
     alice.send("Third")
     expect(bob.bell_count()).to_have_text("1")
-    bob.open_conversation("Alice Smith")
+    bob.expect_title_count(1)
+    bob.page.click("#bell-button")
+    bob.page.locator("#notification-list .unread button").click()
+    expect(bob.page.locator("#conversation-title")).to_have_text("Alice Smith")
+    expect(bob.message("Third")).to_be_visible()
+    alice.expect_status("Third", "read")
     expect(bob.bell_count()).to_be_hidden()
     bob.expect_title_count(0)
 

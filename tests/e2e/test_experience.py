@@ -1,6 +1,8 @@
 """How the page behaves for a person: focus and read receipts, desktop notifications,
 the keyboard alone, a phone-sized screen, and the light/dark theme."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -186,3 +188,29 @@ def test_theme_follows_the_system_and_the_toggle_overrides_it(
     expect(html).to_have_attribute("data-theme", "dark")
     assert alice.page.evaluate(background) == dark
     alice.assert_clean()
+
+
+def test_sign_up_log_out_and_log_in_with_clear_form_errors(single_node_site, single_node_browser):
+    person = new_page(single_node_browser, single_node_site.alice_url)
+    page = person.page
+    page.goto(f"{person.base_url}/signup/")
+    page.fill("#id_username", "dana")
+    page.fill("#id_password1", "a-long-enough-passphrase")
+    page.fill("#id_password2", "a-different-passphrase")
+    page.click("#signup-form button[type=submit]")
+    expect(page.locator(".field-error")).to_contain_text("password")
+    screenshot(page, "signup-error")
+    person.sign_up("dana", "Dana Scully", password="a-long-enough-passphrase")
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(f"{person.base_url}/login/")
+    page.goto(f"{person.base_url}/")
+    expect(page).to_have_url(re.compile(r"/login/\?next=/$"))
+
+    page.fill("#id_username", "dana")
+    page.fill("#id_password", "wrong")
+    page.click("#login-form button[type=submit]")
+    expect(page.locator(".form-errors")).to_contain_text("correct username and password")
+    person.log_in("dana", password="a-long-enough-passphrase")
+    expect(page.locator(".me-name")).to_have_text("Dana Scully")
+    person.assert_clean()
