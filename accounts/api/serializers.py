@@ -1,5 +1,7 @@
 from django.conf import settings
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from accounts.models import User
 
@@ -61,6 +63,20 @@ class LoginInput(serializers.Serializer):
 
 class RefreshInput(serializers.Serializer):
     refresh = serializers.CharField()
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh (rotation, blacklisting), where the token of a deleted user is
+    refused like a deactivated user's: simplejwt looks the user up with `.get()`, so it
+    would raise DoesNotExist, a 500."""
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist as exc:
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            ) from exc
 
 
 class UserSearchQuery(serializers.Serializer):

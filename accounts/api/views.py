@@ -16,6 +16,7 @@ from accounts.api.serializers import (
     LoginInput,
     MeSerializer,
     RefreshInput,
+    RefreshSerializer,
     SignupInput,
     TokenPairOutput,
     UserSearchQuery,
@@ -81,6 +82,7 @@ class LoginView(AnonymousAPIView):
 
 
 class RefreshView(TokenRefreshView):
+    serializer_class = RefreshSerializer
     throttle_classes = [AuthIPThrottle]
 
     @extend_schema(
