@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.http.request import validate_host
+from django.http.request import split_domain_port, validate_host
 
 from realtime import node
 from realtime.auth import StreamAuthError, StreamUser, user_from_token
@@ -34,8 +34,10 @@ class EventsConsumer(AsyncWebsocketConsumer):
         origin = dict(self.scope.get("headers", [])).get(b"origin")
         if origin is None:
             return False
-        host = urlsplit(origin.decode("latin-1")).netloc
-        return validate_host(host, settings.ALLOWED_HOSTS)
+        # As Django validates a Host header: the domain without its port, so that a page
+        # served on an explicit port (`http://127.0.0.1:8000`) is still our own.
+        domain, _port = split_domain_port(urlsplit(origin.decode("latin-1")).netloc)
+        return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
 
     def _user(self, query: dict[str, str]) -> StreamUser:
         if token := query.get("token"):
