@@ -8,14 +8,17 @@ cross the wire.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
 from urllib.parse import quote
 
+import aiohttp
 import httpx
 import pytest
 from django.db import transaction
+from django.test import Client
 
 import realtime
 from tests.factories import UserFactory
@@ -205,3 +208,22 @@ def test_stream_and_long_poll_answer_503_while_the_database_is_unreachable(daphn
     assert poll.json()["error"]["code"] == "service_unavailable"
     assert stream_status == 503
     assert json.loads(stream_body)["error"]["code"] == "service_unavailable"
+
+
+def test_a_websocket_riding_a_session_cookie_from_another_site_is_refused(daphne_nodes, user):
+    node = daphne_nodes("ws-origin")
+    browser = Client()
+    browser.force_login(user)
+    cookie = {"Cookie": f"sessionid={browser.cookies['sessionid'].value}"}
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as session:
+            # Cross-site WebSocket hijacking: the browser would attach the cookie anyway.
+            with pytest.raises(aiohttp.WSServerHandshakeError):
+                await session.ws_connect(
+                    f"{node.url}/ws/", origin="https://evil.example", headers=cookie
+                )
+            own = await session.ws_connect(f"{node.url}/ws/", origin=node.url, headers=cookie)
+            await own.close()
+
+    asyncio.run(scenario())
