@@ -262,6 +262,11 @@ PRESENCE_AUDIENCE = "chat.selectors.presence_audiences"
 REALTIME_PING_SECONDS = env.float("REALTIME_PING_SECONDS", default=1.0)
 REALTIME_SWEEP_SECONDS = env.float("REALTIME_SWEEP_SECONDS", default=10.0)
 SHUTDOWN_GRACE_SECONDS = env.float("SHUTDOWN_GRACE_SECONDS", default=5.0)
+# Worker threads for the real-time paths' database work: as many as the pool has connections.
+REALTIME_DB_THREADS = env.int(
+    "REALTIME_DB_THREADS",
+    default=DATABASES["default"]["OPTIONS"].get("pool", {}).get("max_size", 4),
+)
 
 # --- Background tasks ----------------------------------------------------------
 

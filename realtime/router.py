@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from channels.layers import get_channel_layer
@@ -54,6 +55,11 @@ class NodeRouter:
         async with self._start_lock:
             if self.node_channel is not None:
                 return
+            # Stream opens and catch-ups wait on the database in worker threads; the loop's
+            # default pool (cores + 4 threads) would queue a reconnect storm behind a few.
+            asyncio.get_running_loop().set_default_executor(
+                ThreadPoolExecutor(settings.REALTIME_DB_THREADS, thread_name_prefix="realtime-db")
+            )
             layer = get_channel_layer()
             self.node_channel = await layer.new_channel("node.")
             self._tasks = [
