@@ -216,6 +216,10 @@ REST_FRAMEWORK = {
         "publish": env.str("THROTTLE_PUBLISH", default="600/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles know a client by REMOTE_ADDR alone, never by its own X-Forwarded-For (a new
+    # made-up address per request would escape every limit). Behind nginx daphne takes
+    # REMOTE_ADDR from X-Real-IP, which nginx overwrites: `--proxy-headers-host X-Real-IP`.
+    "NUM_PROXIES": 0,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -31,7 +31,7 @@ case "$role" in
         # another node dies queues its connects instead of timing them out.
         exec python -m daphne \
             -e "tcp:port=${PORT:-8000}:interface=0.0.0.0:backlog=1024" \
-            --proxy-headers \
+            --proxy-headers --proxy-headers-host X-Real-IP \
             --access-log /dev/null \
             config.asgi:application
         ;;
