@@ -227,3 +227,16 @@ def test_a_websocket_riding_a_session_cookie_from_another_site_is_refused(daphne
             await own.close()
 
     asyncio.run(scenario())
+
+
+def test_nginx_serves_metrics_to_the_local_scraper_only(daphne_nodes, nginx_proxy):
+    node = daphne_nodes("metrics-node")
+    proxy = nginx_proxy([node])
+    outsider = httpx.HTTPTransport(local_address="127.0.0.2")  # any address but 127.0.0.1
+
+    with httpx.Client(timeout=10, transport=outsider) as client:
+        refused = client.get(f"{proxy.url}/metrics")
+    local = httpx.get(f"{proxy.url}/metrics", timeout=10)
+
+    assert refused.status_code == 403
+    assert local.status_code == 200 and "parley_" in local.text
