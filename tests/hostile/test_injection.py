@@ -20,7 +20,12 @@ from tests.conftest import client_for
 from tests.factories import UserFactory
 from tests.hostile.conftest import assert_error
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    # The username throttle keys on the raw name: fine in Redis, a warning for memcached
+    # (docs/security.md, open items).
+    pytest.mark.filterwarnings("ignore::django.core.cache.backends.base.CacheKeyWarning"),
+]
 
 INJECTIONS = [
     "'; DROP TABLE accounts_user; --",
