@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.models import User
 from chat import actions as chat_actions
 from groups import actions as group_actions
 from notifications.models import Delivery
@@ -45,8 +46,8 @@ UNTHROTTLED = {
 }
 
 
-def _seed() -> dict[str, list[int | str]]:
-    """Rows for generated ids to hit, owned by (or shared with) the fuzzing user."""
+def _seed() -> tuple[User, dict[str, list[int | str]]]:
+    """The fuzzing user, and rows for generated ids to hit, theirs or shared with them."""
     fuzzer = UserFactory(username="fuzzer", is_staff=True)
     peer, third = UserFactory(username="fuzz-peer"), UserFactory(username="fuzz-third")
     with transaction.atomic():
@@ -65,8 +66,7 @@ def _seed() -> dict[str, list[int | str]]:
             notification=notifications[0], channel="email", status="dead"
         )
         Topic.objects.create(name="fuzz-news", is_public=True)
-    return {
-        "fuzzer": [fuzzer.pk],
+    return fuzzer, {
         "users": [fuzzer.pk, peer.pk, third.pk],
         "conversations": [direct.pk, group.conversation_id],
         "messages": [message.pk for message in messages],
@@ -88,9 +88,7 @@ def _config(*, base_url: str, access: str, seeded: dict) -> schemathesis.Config:
             "seed": 8,
             "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
             "phases": {"stateful": {"enabled": False}},
-            "dictionaries": {
-                name: {"values": values} for name, values in seeded.items() if name != "fuzzer"
-            },
+            "dictionaries": {name: {"values": values} for name, values in seeded.items()},
             "parameters": {
                 "path.conversation_id": drawn("conversations"),
                 "path.message_id": drawn("messages"),
@@ -116,11 +114,9 @@ def _config(*, base_url: str, access: str, seeded: dict) -> schemathesis.Config:
 
 @pytest.fixture
 def live_schema(daphne_nodes) -> Iterator[schemathesis.BaseSchema]:
-    seeded = _seed()
+    fuzzer, seeded = _seed()
     node = daphne_nodes("fuzz", daphne_args=("--access-log", "/dev/null"), **UNTHROTTLED)
-    from accounts.models import User
-
-    access = str(RefreshToken.for_user(User.objects.get(pk=seeded["fuzzer"][0])).access_token)
+    access = str(RefreshToken.for_user(fuzzer).access_token)
     config = _config(base_url=node.url, access=access, seeded=seeded)
     yield schemathesis.openapi.from_url(f"{node.url}/api/schema/?format=json", config=config)
     assert node.is_running(), f"the node died under the run:\n{node.log_tail()}"
