@@ -163,8 +163,9 @@ export function removeConversation(conversationId) {
 }
 
 export function sortedConversations() {
-  const when = (c) => c.last_message_at || c.created_at || "";
-  return Array.from(state.conversations.values()).sort((a, b) => (when(a) < when(b) ? 1 : when(a) > when(b) ? -1 : b.id - a.id));
+  // Parsed, not compared as text: ISO times without a fraction would sort wrongly.
+  const when = (c) => Date.parse(c.last_message_at || c.created_at || "") || 0;
+  return Array.from(state.conversations.values()).sort((a, b) => when(b) - when(a) || b.id - a.id);
 }
 
 export function conversationTitle(conversation) {

@@ -110,9 +110,11 @@ def test_list_is_sorted_by_activity_and_filters_by_name(
     titles = alice.page.locator(".conversation-title")
     carol_page.open_conversation("Alice Smith")
     carol_page.send("Carol here")
+    carol_page.expect_status("Carol here", "delivered")
     expect(titles.first).to_have_text("Carol King")
     bob.open_conversation("Alice Smith")
     bob.send("Bob here")
+    bob.expect_status("Bob here", "delivered")  # stored, and on Alice's device
     expect(titles).to_have_text(["Bob Jones", "Carol King"])  # newest activity first
     expect(alice.conversation_row("Bob Jones").locator(".unread-badge")).to_have_text("1")
 
