@@ -1,5 +1,6 @@
 """One JSON error shape for every API error: {"error": {"code", "message", "fields"}}."""
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -7,6 +8,8 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -79,6 +82,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if is_database_outage(exc):
         # The database went away mid-request: the transaction rolled back, so
         # the client may retry safely (sends are idempotent by client_id).
+        logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
         response = Response(
             error_body(ServiceUnavailable.code, ServiceUnavailable.message), status=503
         )
