@@ -78,17 +78,65 @@ function row(conversation) {
   );
 }
 
+const rowCache = new Map(); // conversation id -> {element, signature}
+
+// Everything a row shows: a row is rebuilt only when this changes, so a redraw from an
+// event (presence, typing, a tick) never swaps the button out from under a click.
+function rowSignature(conversation) {
+  const last = conversation.last_message || {};
+  const peer = conversation.peer || {};
+  return JSON.stringify([
+    conversationTitle(conversation),
+    conversation.unread_count,
+    conversation.last_message_at,
+    last.id,
+    last.body,
+    last.status,
+    last.is_deleted,
+    state.openId === conversation.id,
+    Boolean(state.presence.get(peer.id)?.online),
+    typingText(conversation),
+  ]);
+}
+
+function cachedRow(conversation) {
+  const signature = rowSignature(conversation);
+  const cached = rowCache.get(conversation.id);
+  if (cached && cached.signature === signature) {
+    return cached.element;
+  }
+  const element = row(conversation);
+  if (cached && cached.element.contains(document.activeElement)) {
+    // Focus follows the row to its new element, unless something else took it meanwhile.
+    const old = cached.element;
+    window.setTimeout(() => {
+      const active = document.activeElement;
+      if (!active || active === document.body || old.contains(active)) {
+        element.querySelector("button").focus();
+      }
+    }, 0);
+  }
+  rowCache.set(conversation.id, { element, signature });
+  return element;
+}
+
 function render() {
   const list = $("conversation-list");
   const query = filterText.trim().toLowerCase();
   const rows = sortedConversations().filter((conversation) => !query || conversationTitle(conversation).toLowerCase().includes(query));
-  // Keep keyboard focus on the same conversation across a redraw.
-  const focusedId = document.activeElement && document.activeElement.closest ? document.activeElement.closest(".conversation-row")?.dataset.id : null;
-  list.replaceChildren(...rows.map(row));
-  if (focusedId) {
-    const again = list.querySelector(`.conversation-row[data-id="${CSS.escape(focusedId)}"] button`);
-    if (again) {
-      again.focus();
+  const nodes = rows.map(cachedRow);
+  // Move only what is out of place (focus and a click in progress survive).
+  nodes.forEach((node, index) => {
+    if (list.children[index] !== node) {
+      list.insertBefore(node, list.children[index] || null);
+    }
+  });
+  while (list.children.length > nodes.length) {
+    list.lastElementChild.remove();
+  }
+  for (const id of Array.from(rowCache.keys())) {
+    if (!state.conversations.has(id)) {
+      rowCache.delete(id);
     }
   }
   const empty = $("list-empty");
