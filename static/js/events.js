@@ -6,7 +6,7 @@ import { toast } from "./dom.js";
 import { onNotificationEvent, refreshCountSoon } from "./notifications.js";
 import { isPanelOpenFor, leftConversation, renderPanel } from "./panels.js";
 import { ackDelivered } from "./receipts.js";
-import { TYPING_SHOWS_MS, applyPointer, higherStatus, isMine, noteMessage, notify, state } from "./store.js";
+import { TYPING_SHOWS_MS, applyPointer, higherStatus, isMine, noteMessage, notify, state, thread } from "./store.js";
 
 function name(user) {
   return user ? user.display_name || user.username : "Someone";
@@ -30,10 +30,9 @@ async function onMessageNew({ conversation: ref, message }) {
   if (!conversation) {
     return;
   }
-  const current = state.threads.get(ref.id);
-  if (current && current.loaded) {
-    current.upsert(message);
-  }
+  // Kept even before the thread's first page arrives: that request may have left before
+  // this message existed, and the two merge by id anyway.
+  thread(ref.id).upsert(message);
   if (known) {
     noteMessage(conversation, message, { countUnread: state.openId !== ref.id });
   }
