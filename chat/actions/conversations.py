@@ -56,7 +56,7 @@ def lock_conversation(*, conversation_id: int) -> Conversation | None:
 
     None when the conversation was deleted (with its group) in the meantime.
     """
-    return Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+    return Conversation.objects.select_for_update(no_key=True).filter(pk=conversation_id).first()
 
 
 def join_members(

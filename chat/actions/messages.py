@@ -65,9 +65,11 @@ def send_message(
     with transaction.atomic():
         # Sends and membership changes of one conversation queue here, so the
         # author is still a member and the recipients below are exactly the
-        # members when the message is stored.
+        # members when the message is stored. FOR NO KEY UPDATE: it must not block the
+        # foreign-key checks of a concurrent read ack, which holds its membership row
+        # and would otherwise deadlock with this send's membership update.
         conversation = (
-            Conversation.objects.select_for_update(of=("self",))
+            Conversation.objects.select_for_update(of=("self",), no_key=True)
             .select_related("group")
             .filter(pk=conversation.pk)
             .first()
@@ -127,7 +129,7 @@ def _locked_message(*, user: User, message_id: int) -> tuple[Message, Membership
     """The message row locked for a change, if the user may see it (else 404)."""
     message, membership = selectors.visible_message(user=user, message_id=message_id)
     # Same lock order as sends: the conversation first, then the message.
-    Conversation.objects.select_for_update().filter(pk=message.conversation_id).first()
+    Conversation.objects.select_for_update(no_key=True).filter(pk=message.conversation_id).first()
     locked = (
         Message.objects.select_for_update(of=("self",))
         .select_related("author", "conversation", "conversation__group")
@@ -213,7 +215,7 @@ def _lock_for_moderation(message_id: int) -> Message:
     )
     if conversation_id is None:
         raise MessageNotFound()
-    Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+    Conversation.objects.select_for_update(no_key=True).filter(pk=conversation_id).first()
     return (
         Message.objects.select_for_update(of=("self",))
         .select_related("author", "conversation")
