@@ -5,10 +5,9 @@ turns any injected `<script>` or `onerror=` attribute into a no-op even if escap
 ever failed. Streams and API responses carry the header too; it costs nothing there.
 """
 
-from collections.abc import Callable
-
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
+
+from config.middleware import ResponseMiddleware
 
 POLICY = "; ".join(
     [
@@ -37,21 +36,8 @@ def _apply(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return response
 
 
-class ContentSecurityPolicyMiddleware:
+class ContentSecurityPolicyMiddleware(ResponseMiddleware):
     """Adds POLICY unless the view set its own header (sync and async alike)."""
 
-    async_capable = True
-    sync_capable = True
-
-    def __init__(self, get_response: Callable) -> None:
-        self.get_response = get_response
-        if iscoroutinefunction(self.get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
-        return _apply(request, self.get_response(request))
-
-    async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        return _apply(request, await self.get_response(request))
+    def process(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        return _apply(request, response)

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 
-class NodeHeaderMiddleware:
-    """Names the node that answered, so operators (and tests) can see the balancing."""
+class ResponseMiddleware:
+    """A middleware that only adjusts the response, natively sync or async as the chain is."""
 
     async_capable = True
     sync_capable = True
@@ -19,11 +19,18 @@ class NodeHeaderMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if iscoroutinefunction(self):
             return self.__acall__(request)
-        response = self.get_response(request)
-        response["X-Parley-Node"] = settings.NODE_ID
-        return response
+        return self.process(request, self.get_response(request))
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        response = await self.get_response(request)
+        return self.process(request, await self.get_response(request))
+
+    def process(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        raise NotImplementedError
+
+
+class NodeHeaderMiddleware(ResponseMiddleware):
+    """Names the node that answered, so operators (and tests) can see the balancing."""
+
+    def process(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response["X-Parley-Node"] = settings.NODE_ID
         return response
