@@ -6,6 +6,7 @@ streams once it commits.
 """
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 
@@ -15,14 +16,21 @@ def publish(
     *,
     user_ids: Iterable[int] = (),
     channels: Iterable[str] = (),
-) -> list:
+) -> None:
     """Store `event_type` for every recipient's channel and push it live after commit.
 
-    Returns the stored events (django_eventstream Event objects with their ids).
+    Inside `realtime.batched()` it is stored when the block ends, with the others.
     """
     from realtime.publisher import publish_event
 
-    return publish_event(event_type, payload, user_ids=user_ids, channels=channels)
+    publish_event(event_type, payload, user_ids=user_ids, channels=channels)
+
+
+def batched() -> AbstractContextManager[None]:
+    """Store the events published inside the block in one append when it ends (see publisher)."""
+    from realtime.publisher import batched as publisher_batched
+
+    return publisher_batched()
 
 
 def publish_ephemeral(

@@ -7,7 +7,7 @@ insert the rows), and retention is enforced by `manage.py purge_events`.
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django_eventstream.event import Event
@@ -16,38 +16,58 @@ from django_eventstream.storage import EventDoesNotExist, StorageBase
 from realtime.models import ChannelCounter, StoredEvent
 
 
-def _bump_counters(channels: Sequence[str]) -> dict[str, int]:
-    """Increment each channel's counter in one statement; returns the new ids.
+def _bump_counters(counts: dict[str, int]) -> dict[str, int]:
+    """Advance each channel's counter by its count in one statement; returns the new last ids.
 
     The counter rows stay locked until the surrounding transaction commits, so
     a channel's events commit in id order even with writers on several nodes.
     Rows are locked in sorted order so concurrent fan-outs cannot deadlock.
     """
     table = connection.ops.quote_name(ChannelCounter._meta.db_table)
-    values = ", ".join(["(%s, 1)"] * len(channels))
+    ordered = sorted(counts)
+    values = ", ".join(["(%s, %s)"] * len(ordered))
     # Only the quoted table name and placeholders are interpolated.
     sql = (
         f"INSERT INTO {table} (channel, last_id) VALUES {values} "  # noqa: S608
-        f"ON CONFLICT (channel) DO UPDATE SET last_id = {table}.last_id + 1 "
+        f"ON CONFLICT (channel) DO UPDATE SET last_id = {table}.last_id + EXCLUDED.last_id "
         "RETURNING channel, last_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(channels))
+        cursor.execute(sql, [value for channel in ordered for value in (channel, counts[channel])])
         return dict(cursor.fetchall())
 
 
 class EventLogStorage(StorageBase):
     def append_events(self, channels: Iterable[str], event_type: str, data: str) -> list[Event]:
         """Append one event (JSON text) to every channel; returns them with their ids."""
-        ordered = sorted(set(channels))
-        if not ordered:
+        return self.append_batch([(channels, event_type, data)])
+
+    def append_batch(self, entries: Iterable[tuple[Iterable[str], str, str]]) -> list[Event]:
+        """Append several events, each to its channels, in two statements whatever their number.
+
+        `entries` are (channels, event type, JSON text); a channel that gets several
+        of them gets consecutive ids in the order given.
+        """
+        planned: list[tuple[str, str, str]] = []
+        for channels, event_type, data in entries:
+            planned.extend((channel, event_type, data) for channel in sorted(set(channels)))
+        if not planned:
             return []
-        with transaction.atomic():
-            ids = _bump_counters(ordered)
+        counts: dict[str, int] = {}
+        for channel, _, _ in planned:
+            counts[channel] = counts.get(channel, 0) + 1
+        # No savepoint of its own: a failure here aborts the caller's transaction anyway.
+        with transaction.atomic(savepoint=False):
+            last_ids = _bump_counters(counts)
+            next_id = {channel: last_ids[channel] - counts[channel] + 1 for channel in counts}
+            events = []
+            for channel, event_type, data in planned:
+                events.append(Event(channel, event_type, data, id=next_id[channel]))
+                next_id[channel] += 1
             StoredEvent.objects.bulk_create(
-                [StoredEvent(channel=c, seq=ids[c], type=event_type, data=data) for c in ordered]
+                [StoredEvent(channel=e.channel, seq=e.id, type=e.type, data=e.data) for e in events]
             )
-        return [Event(c, event_type, data, id=ids[c]) for c in ordered]
+        return events
 
     def append_event(self, channel: str, event_type: str, data: dict) -> Event:
         (event,) = self.append_events([channel], event_type, json.dumps(data))

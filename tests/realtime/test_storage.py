@@ -26,12 +26,61 @@ def test_append_gives_each_channel_its_next_id():
 def test_a_500_member_fan_out_costs_the_same_queries_as_a_5_member_one(
     django_assert_max_num_queries,
 ):
-    with django_assert_max_num_queries(4):  # savepoint, counters, insert, release
+    with django_assert_max_num_queries(2):  # counters, insert
         storage_instance.append_events([f"user-{n}" for n in range(5)], "message.new", "{}")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(2):
         storage_instance.append_events([f"user-{n}" for n in range(500)], "message.new", "{}")
     assert StoredEvent.objects.count() == 505
     assert ChannelCounter.objects.get(channel="user-3").last_id == 2
+
+
+def test_a_batch_stores_every_event_in_two_statements_in_publish_order(
+    django_assert_max_num_queries,
+):
+    storage_instance.append_events(["user-2"], "message.new", '{"n":0}')
+    with django_assert_max_num_queries(2):
+        events = storage_instance.append_batch(
+            [
+                (["user-2", "user-1"], "message.new", '{"n":1}'),
+                (["user-1"], "message.new", '{"n":2}'),
+                (["user-2"], "notification.new", '{"n":3}'),
+            ]
+        )
+    assert [(e.channel, e.id, e.data) for e in events] == [
+        ("user-1", 1, '{"n":1}'),
+        ("user-2", 2, '{"n":1}'),
+        ("user-1", 2, '{"n":2}'),
+        ("user-2", 3, '{"n":3}'),
+    ]
+    assert [e.type for e in storage_instance.get_events("user-2", 1)] == [
+        "message.new",
+        "notification.new",
+    ]
+
+
+def test_batched_publishes_are_stored_together_and_discarded_with_an_error(
+    django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks() as pushes,
+        transaction.atomic(),
+        django_assert_max_num_queries(3),  # the check inside, then counters and insert
+        realtime.batched(),
+    ):
+        realtime.publish("message.new", {"n": 1}, user_ids=[1, 2])
+        with realtime.batched():  # nested: stored by the outer block
+            realtime.publish("notification.new", {"n": 2}, user_ids=[2])
+        assert not StoredEvent.objects.exists()
+    assert [(e.channel, e.seq) for e in StoredEvent.objects.order_by("channel", "seq")] == [
+        ("user-1", 1),
+        ("user-2", 1),
+        ("user-2", 2),
+    ]
+    assert len(pushes) == 1  # one pipelined push after commit
+    with pytest.raises(RuntimeError), realtime.batched():
+        realtime.publish("message.new", {"n": 3}, user_ids=[1])
+        raise RuntimeError
+    assert StoredEvent.objects.count() == 3
 
 
 def test_events_after_a_position_come_in_order():
