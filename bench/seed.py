@@ -130,7 +130,7 @@ def count_group_send_queries(*, conversation_id: int, author_id: int) -> dict[st
     conversation = Conversation.objects.get(pk=conversation_id)
     statements = _captured(
         lambda: send_message(
-            author=author, conversation=conversation, body="counted", client_id=uuid.uuid4()
+            author=author, conversation_id=conversation.pk, body="counted", client_id=uuid.uuid4()
         )
     )
     return _shape(statements)

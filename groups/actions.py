@@ -132,7 +132,7 @@ def create_group(
     name = _clean_name(name)
     invited = [pk for pk in _existing_user_ids(member_ids) if pk != creator.pk]
     _check_size(current=1, joining=len(invited))
-    with transaction.atomic():
+    with transaction.atomic(), realtime.batched():
         conversation = chat_actions.create_group_conversation()
         group = Group.objects.create(
             name=name,
@@ -151,7 +151,7 @@ def create_group(
 def add_members(*, actor: User, group_id: int, user_ids: Iterable[int]) -> list[int]:
     """Add people (admins and the owner only); returns the ids that were not members yet."""
     user_ids = _existing_user_ids(user_ids)
-    with transaction.atomic():
+    with transaction.atomic(), realtime.batched():
         group, membership = _locked(user=actor, group_id=group_id)
         _require_admin(membership)
         current = set(_member_ids(group))
@@ -164,7 +164,7 @@ def add_members(*, actor: User, group_id: int, user_ids: Iterable[int]) -> list[
 
 def remove_member(*, actor: User, group_id: int, user_id: int) -> None:
     """Remove someone ranked below the actor; from then on the group does not exist for them."""
-    with transaction.atomic():
+    with transaction.atomic(), realtime.batched():
         group, membership = _locked(user=actor, group_id=group_id)
         _require_admin(membership)
         target = _target(group, user_id=user_id)
@@ -191,7 +191,7 @@ def leave_group(*, user: User, group_id: int) -> int | None:
     The owner's role passes to the oldest admin, else the oldest member. The last
     member out deletes the group.
     """
-    with transaction.atomic():
+    with transaction.atomic(), realtime.batched():
         group, membership = _locked(user=user, group_id=group_id)
         others = [m for m in selectors.current_members(group=group) if m.user_id != user.pk]
         if not others:
@@ -225,7 +225,7 @@ def change_role(*, actor: User, group_id: int, user_id: int, role: str) -> Membe
     """Promote or demote a member (rules in the module docstring); returns their membership."""
     if role not in Role.values:
         raise RoleNotAllowed(f"Unknown role {role!r}.")
-    with transaction.atomic():
+    with transaction.atomic(), realtime.batched():
         group, membership = _locked(user=actor, group_id=group_id)
         _require_admin(membership)
         target = _target(group, user_id=user_id)
@@ -274,7 +274,7 @@ def update_group(
     """Rename, describe or re-picture the group (admins and the owner); None leaves a field."""
     if name is not None:
         name = _clean_name(name)
-    with transaction.atomic():
+    with transaction.atomic(), realtime.batched():
         group, membership = _locked(user=actor, group_id=group_id)
         _require_admin(membership)
         wanted = {"name": name, "description": description, "avatar": avatar}
@@ -302,7 +302,7 @@ def update_group(
 
 def delete_group(*, actor: User, group_id: int) -> None:
     """Delete the group with its conversation and history (the owner only)."""
-    with transaction.atomic():
+    with transaction.atomic(), realtime.batched():
         group, membership = _locked(user=actor, group_id=group_id)
         if membership.role != Role.OWNER:
             raise OwnerOnly()

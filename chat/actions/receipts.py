@@ -43,7 +43,7 @@ def mark_delivered_up_to(*, user: User, conversation_id: int, up_to: int) -> Mem
     Idempotent and monotonic: an `up_to` at or below the current pointer changes
     nothing. Returns the membership with its pointers.
     """
-    with transaction.atomic():
+    with transaction.atomic(), realtime.batched():
         # The membership row lock orders concurrent acks from several devices.
         membership = selectors.active_membership(
             user=user, conversation_id=conversation_id, for_update=True
@@ -94,7 +94,7 @@ def mark_read_up_to(*, user: User, conversation_id: int, up_to: int) -> Membersh
     implied `message.delivered`, never `message.read` (the `messages_read` signal
     is sent either way; its receivers honour the setting).
     """
-    with transaction.atomic():
+    with transaction.atomic(), realtime.batched():
         membership = selectors.active_membership(
             user=user, conversation_id=conversation_id, for_update=True
         )

@@ -3,11 +3,12 @@
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from chat import actions, selectors
+from chat import actions, events, selectors
 from chat.api import serializers as io
 from chat.api.base import IdPathAPIView
 from chat.errors import MessageDeleted
@@ -144,14 +145,20 @@ class MessageListView(IdPathAPIView):
         },
     )
     def post(self, request: Request, conversation_id: int) -> Response:
-        membership = selectors.active_membership(user=request.user, conversation_id=conversation_id)
         data = io.SendInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # Outsiders learn that the conversation is not theirs, not how to post to it.
+            selectors.active_membership(user=request.user, conversation_id=conversation_id)
+            raise ValidationError(data.errors)
+        # send_message checks membership itself, under the conversation's lock.
         message, created = actions.send_message(
-            author=request.user, conversation=membership.conversation, **data.validated_data
+            author=request.user, conversation_id=conversation_id, **data.validated_data
         )
+        if created:  # nobody else can have it yet
+            body = events.message_data(message, status=events.Status.SENT)
+            return Response(body, status=status.HTTP_201_CREATED)
         (body,) = _with_status([message], user=request.user, conversation_id=conversation_id)
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(body, status=status.HTTP_200_OK)
 
 
 def _with_status(messages: list, *, user, conversation_id: int) -> list[dict]:

@@ -15,7 +15,7 @@ from realtime.models import StoredEvent
 
 def send(author: User, conversation: Conversation, body: str = "hello") -> Message:
     message, _ = actions.send_message(
-        author=author, conversation=conversation, body=body, client_id=uuid.uuid4()
+        author=author, conversation_id=conversation.pk, body=body, client_id=uuid.uuid4()
     )
     return message
 

@@ -94,7 +94,7 @@ def test_cannot_open_a_conversation_with_an_unknown_or_inactive_user(alice):
 
 def test_send_stores_the_message_counts_it_unread_and_tells_both_sides(alice, bob, chat):
     message, created = actions.send_message(
-        author=alice, conversation=chat, body="  hi bob  ", client_id=uuid.uuid4()
+        author=alice, conversation_id=chat.pk, body="  hi bob  ", client_id=uuid.uuid4()
     )
     assert created
     assert message.body == "hi bob"
@@ -118,10 +118,10 @@ def test_send_stores_the_message_counts_it_unread_and_tells_both_sides(alice, bo
 def test_resending_the_same_client_id_returns_the_first_message(alice, bob, chat):
     client_id = uuid.uuid4()
     first, created = actions.send_message(
-        author=alice, conversation=chat, body="once", client_id=client_id
+        author=alice, conversation_id=chat.pk, body="once", client_id=client_id
     )
     again, created_again = actions.send_message(
-        author=alice, conversation=chat, body="twice?", client_id=client_id
+        author=alice, conversation_id=chat.pk, body="twice?", client_id=client_id
     )
     assert created and not created_again
     assert again.pk == first.pk and again.body == "once"
@@ -132,17 +132,17 @@ def test_resending_the_same_client_id_returns_the_first_message(alice, bob, chat
 
 def test_a_client_id_cannot_be_reused_in_another_conversation(alice, bob, carol, chat):
     client_id = uuid.uuid4()
-    actions.send_message(author=alice, conversation=chat, body="one", client_id=client_id)
+    actions.send_message(author=alice, conversation_id=chat.pk, body="one", client_id=client_id)
     with pytest.raises(ClientIdReused):
         actions.send_message(
-            author=alice, conversation=direct(alice, carol), body="two", client_id=client_id
+            author=alice, conversation_id=direct(alice, carol).pk, body="two", client_id=client_id
         )
 
 
 def test_the_same_client_id_from_two_authors_makes_two_messages(alice, bob, chat):
     client_id = uuid.uuid4()
-    actions.send_message(author=alice, conversation=chat, body="a", client_id=client_id)
-    actions.send_message(author=bob, conversation=chat, body="b", client_id=client_id)
+    actions.send_message(author=alice, conversation_id=chat.pk, body="a", client_id=client_id)
+    actions.send_message(author=bob, conversation_id=chat.pk, body="b", client_id=client_id)
     assert Message.objects.count() == 2
 
 
@@ -155,7 +155,9 @@ def test_outsider_cannot_send(alice, carol, chat):
 @pytest.mark.parametrize("body", ["", "   \n ", None, 42, "x" * 4001])
 def test_send_refuses_an_invalid_body(alice, chat, body):
     with pytest.raises(InvalidMessage):
-        actions.send_message(author=alice, conversation=chat, body=body, client_id=uuid.uuid4())
+        actions.send_message(
+            author=alice, conversation_id=chat.pk, body=body, client_id=uuid.uuid4()
+        )
 
 
 def test_a_body_of_exactly_the_maximum_length_is_accepted(alice, chat, settings):

@@ -307,6 +307,28 @@ def test_send_is_201_and_a_repeated_client_id_is_200_with_the_same_message(alice
     assert event["message"] == body
 
 
+def test_a_send_costs_the_same_few_queries_in_a_direct_chat_and_a_big_group(
+    alice, alice_client, chat, django_assert_max_num_queries
+):
+    members = UserFactory.create_batch(40)
+    team = group_actions.create_group(
+        creator=alice, name="Team", member_ids=[u.pk for u in members]
+    )
+    # Lock, membership, insert, last message, unread counts, members, notifications
+    # (settings, mutes, insert, push subscriptions, deliveries, task, counts),
+    # events (counters, insert): no query per recipient, and none per event.
+    with django_assert_max_num_queries(18) as direct_send:
+        assert post_message(alice_client, chat).status_code == 201
+    with django_assert_max_num_queries(len(direct_send.captured_queries)):
+        assert post_message(alice_client, team.conversation).status_code == 201
+    assert len(events_for(members[-1], "message.new")) == 1
+
+
+def test_an_outsider_sending_a_bad_body_still_gets_404(carol_client, chat):
+    error = error_of(carol_client.post(messages_url(chat), {"body": ""}, format="json"), 404)
+    assert error["fields"] == {}
+
+
 @pytest.mark.parametrize(
     "payload",
     [

@@ -35,7 +35,9 @@ def long_history(people) -> None:
     alice, bob, conversation = people
     for n, body in enumerate(BODIES):
         author = alice if n % 2 == 0 else bob
-        send_message(author=author, conversation=conversation, body=body, client_id=uuid.uuid4())
+        send_message(
+            author=author, conversation_id=conversation.pk, body=body, client_id=uuid.uuid4()
+        )
 
 
 def test_scrolling_up_loads_all_earlier_messages_once_in_order(

@@ -41,7 +41,7 @@ def world(db) -> World:
     bob = UserFactory(username="h-bob", display_name="Bob", password=None)
     direct, _ = chat_actions.get_or_create_direct_conversation(user=alice, other_id=bob.pk)
     message, _ = chat_actions.send_message(
-        author=alice, conversation=direct, body="hello", client_id=uuid.uuid4()
+        author=alice, conversation_id=direct.pk, body="hello", client_id=uuid.uuid4()
     )
     group = group_actions.create_group(creator=alice, name="Crew", member_ids=[bob.pk])
     Topic.objects.create(name="news", is_public=True)

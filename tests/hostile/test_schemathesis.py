@@ -54,7 +54,7 @@ def _seed() -> tuple[User, dict[str, list[int | str]]]:
         direct, _ = chat_actions.get_or_create_direct_conversation(user=fuzzer, other_id=peer.pk)
         messages = [
             chat_actions.send_message(
-                author=author, conversation=direct, body=f"seed {n}", client_id=uuid.uuid4()
+                author=author, conversation_id=direct.pk, body=f"seed {n}", client_id=uuid.uuid4()
             )[0]
             for n, author in enumerate([fuzzer, peer, fuzzer])
         ]

@@ -356,6 +356,8 @@ def test_notifications_are_only_for_active_users(alice, bob, chat):
 def test_idempotent_resend_does_not_notify_twice(alice, bob, chat):
     client_id = uuid.uuid4()
     for _ in range(2):
-        chat_actions.send_message(author=alice, conversation=chat, body="once", client_id=client_id)
+        chat_actions.send_message(
+            author=alice, conversation_id=chat.pk, body="once", client_id=client_id
+        )
 
     assert len(notifications_of(bob)) == 1

@@ -67,7 +67,7 @@ class Command(BaseCommand):
         for index, (author, body) in enumerate(messages):
             chat_actions.send_message(
                 author=users[author],
-                conversation=conversation,
+                conversation_id=conversation.pk,
                 body=body,
                 client_id=uuid.uuid5(SEED_NAMESPACE, f"{label}-{index}"),
             )
