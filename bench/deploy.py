@@ -321,7 +321,10 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, default_nodes: int 
     group.add_argument("--nodes", type=int, default=default_nodes, help="daphne processes")
     group.add_argument("--nginx", action="store_true", help="put nginx in front of the nodes")
     group.add_argument(
-        "--backlog", type=int, default=None, help="listen backlog (default: daphne's 50)"
+        "--backlog",
+        type=int,
+        default=1024,
+        help="listen backlog (default: 1024, as docker/entrypoint.sh; 0 for daphne's own 50)",
     )
     group.add_argument(
         "--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL

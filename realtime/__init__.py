@@ -16,14 +16,15 @@ def publish(
     *,
     user_ids: Iterable[int] = (),
     channels: Iterable[str] = (),
-) -> None:
+) -> list:
     """Store `event_type` for every recipient's channel and push it live after commit.
 
-    Inside `realtime.batched()` it is stored when the block ends, with the others.
+    Returns the stored events (django_eventstream Events with their ids), except inside
+    `realtime.batched()`: there they are stored when the block ends, and this returns [].
     """
     from realtime.publisher import publish_event
 
-    publish_event(event_type, payload, user_ids=user_ids, channels=channels)
+    return publish_event(event_type, payload, user_ids=user_ids, channels=channels)
 
 
 def batched() -> AbstractContextManager[None]:

@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.module_loading import import_string
 
 from config.errors import ServiceUnavailable, error_body, is_database_outage
+from realtime.reads import served_by_node
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ class RealtimeHandler(ASGIHandler):
         await self.handle(scope, receive, send)
 
     async def handle(self, scope: dict, receive, send) -> None:
+        served_by_node.set(True)  # this task serves one request on the node's loop
         scope = {**scope, SEND_BUFFER_PROBE: send_buffer_probe(send)}
         body_file = await self.read_body(receive)
         request, error_response = self.create_request(scope, body_file)

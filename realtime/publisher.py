@@ -52,24 +52,25 @@ def batched() -> Iterator[None]:
     _store_and_push(pending)
 
 
-def _store_and_push(entries: list[tuple[list[str], str, str]]) -> None:
+def _store_and_push(entries: list[tuple[list[str], str, str]]) -> list[Event]:
     events = storage.append_batch(entries)
     if events:
         transaction.on_commit(lambda: fanout.push(events))
+    return events
 
 
 def publish_event(
     event_type: str, payload: dict[str, Any], *, user_ids: Iterable[int], channels: Iterable[str]
-) -> None:
+) -> list[Event]:
     targets = _channels(user_ids, channels)
     if not targets:
-        return
+        return []
     entry = (targets, event_type, encode(payload))
     pending = _pending.get()
     if pending is not None:
         pending.append(entry)
-    else:
-        _store_and_push([entry])
+        return []  # stored, with their ids, when the block ends
+    return _store_and_push([entry])
 
 
 def publish_ephemeral_event(

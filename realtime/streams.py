@@ -18,10 +18,8 @@ from urllib.parse import unquote
 from django_eventstream.utils import make_id, parse_last_event_id
 from django_eventstream.views import Listener, get_listener_manager
 
-from realtime import metrics
-from realtime.db import run_db
+from realtime import metrics, reads
 from realtime.router import get_router
-from realtime.storage import read_since, storage_instance
 
 CATCHUP_BATCH = 100
 
@@ -83,7 +81,7 @@ class Connection:
         missing = [channel for channel in self.channels if channel not in self._resume]
         current = {}
         if missing:
-            current = await run_db(storage_instance.get_current_ids, missing)
+            current = await reads.current_ids(missing)
         self.positions = {**current, **self._resume}
         self._needs_catchup = bool(self._resume)
         if self.resumed:
@@ -170,7 +168,7 @@ class Connection:
         return frames
 
     async def _catch_up(self) -> list[Frame]:
-        catchup = await run_db(read_since, dict(self.positions), limit=CATCHUP_BATCH)
+        catchup = await reads.events_since(dict(self.positions), limit=CATCHUP_BATCH)
         frames: list[Frame] = []
         if catchup.resets:
             self.positions.update(catchup.resets)

@@ -14,11 +14,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django_eventstream.utils import add_default_headers, sse_encode_error, sse_encode_event
 
 from config.errors import error_body
-from realtime import metrics, node
+from realtime import metrics, node, reads
 from realtime.asgi import SEND_BUFFER_PROBE
 from realtime.auth import StreamAuthError, StreamUser, authenticate_stream
-from realtime.channels import channels_for_user
-from realtime.db import run_db
 from realtime.router import get_router
 from realtime.streams import Connection, Frame, InvalidResumeId, parse_resume_ids
 
@@ -44,7 +42,7 @@ def _resume_id(request: HttpRequest, param: str = "lastEventId") -> str | None:
 
 async def _prepare(request: HttpRequest, resume_raw: str | None) -> tuple[StreamUser, Connection]:
     user = await authenticate_stream(request)
-    channels = await run_db(channels_for_user, user.pk)
+    channels = await reads.channels_for(user.pk)
     try:
         resume = parse_resume_ids(resume_raw, channels)
     except InvalidResumeId as exc:

@@ -1,0 +1,152 @@
+"""The reads of a stream open and a catch-up, on an async PostgreSQL connection of the node's loop.
+
+Through `run_db` every read is a hop to a worker thread and back: in a reconnect
+storm thousands of opens queue their reads FIFO behind each other in the pool of
+threads, and each thread then waits for the GIL behind the busy event loop after
+every socket call (measured: 3,000 opens finished only after 7-13 s although
+the process used 60 % of one core). Here the event loop waits on PostgreSQL's
+socket itself, through a small psycopg async pool of its own, so an open costs
+two round trips and no thread.
+
+Only requests served by the node's own handler (realtime.asgi) use it: a view run
+in a throwaway loop (Django's test client) or on SQLite (the embedded default,
+which has no async driver) keeps `run_db`. The SQL mirrors the ORM reads it
+replaces: `channels_for_user`, `EventLogStorage.get_current_ids`, `read_since`.
+"""
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
+from psycopg_pool import AsyncConnectionPool
+
+from realtime import BROADCAST_CHANNEL, topic_channel, user_channel
+from realtime.channels import MAX_TOPICS_PER_STREAM, channels_for_user
+from realtime.db import run_db
+from realtime.models import ChannelCounter, StoredEvent, Topic, TopicSubscription
+from realtime.storage import Catchup, assemble_catchup, read_since, storage_instance
+
+# Set by realtime.asgi.RealtimeHandler for the requests it serves on the node's loop.
+served_by_node: ContextVar[bool] = ContextVar("realtime_served_by_node", default=False)
+
+_pools: dict[asyncio.AbstractEventLoop, asyncio.Task[AsyncConnectionPool]] = {}
+
+
+def _table(model) -> str:
+    return connections["default"].ops.quote_name(model._meta.db_table)
+
+
+TOPICS_SQL = (
+    f"SELECT t.name FROM {_table(TopicSubscription)} s "  # noqa: S608 - quoted table names only
+    f"JOIN {_table(Topic)} t ON t.id = s.topic_id WHERE s.user_id = %s LIMIT %s"
+)
+COUNTERS_SQL = (
+    f"SELECT channel, last_id FROM {_table(ChannelCounter)} "  # noqa: S608
+    "WHERE channel = ANY(%s)"
+)
+# Up to `limit` events after each position, all channels in one statement.
+EVENTS_SQL = (
+    "SELECT p.channel, e.seq, e.type, e.data "  # noqa: S608
+    "FROM unnest(%s::varchar[], %s::bigint[]) AS p(channel, after) "
+    "CROSS JOIN LATERAL ("
+    f"  SELECT seq, type, data FROM {_table(StoredEvent)} "
+    "  WHERE channel = p.channel AND seq > p.after ORDER BY seq LIMIT %s"
+    ") e ORDER BY p.channel, e.seq"
+)
+
+
+def _enabled() -> bool:
+    return settings.IS_POSTGRES and settings.REALTIME_ASYNC_READS and served_by_node.get()
+
+
+def _pool_settings() -> tuple[dict[str, Any], float]:
+    """Connection parameters as Django's (its sync cursor class and adapters map left out),
+    and how long a read may wait for a connection."""
+    params = connections["default"].get_connection_params()
+    for key in ("cursor_factory", "context"):
+        params.pop(key, None)
+    timeout = settings.DATABASES["default"]["OPTIONS"].get("pool", {}).get("timeout", 10.0)
+    return params, timeout
+
+
+async def _open_pool() -> AsyncConnectionPool:
+    params, timeout = _pool_settings()
+    pool = AsyncConnectionPool(
+        kwargs=params,
+        min_size=1,
+        max_size=settings.REALTIME_ASYNC_READ_CONNECTIONS,
+        timeout=timeout,
+        name="realtime-reads",
+        open=False,
+    )
+    await pool.open(wait=False)
+    return pool
+
+
+@asynccontextmanager
+async def _connection():
+    loop = asyncio.get_running_loop()
+    if loop not in _pools:
+        _pools[loop] = loop.create_task(_open_pool())
+    pool = await _pools[loop]
+    try:
+        async with pool.connection() as conn:
+            yield conn
+    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+        # The same outage as through Django: callers answer it with a 503 / a retry.
+        raise OperationalError(str(exc)) from exc
+    except psycopg.Error as exc:
+        raise InterfaceError(str(exc)) from exc
+
+
+async def _rows(sql: str, params: Sequence[Any]) -> list[tuple]:
+    async with _connection() as conn:
+        cursor = await conn.execute(sql, params)
+        return await cursor.fetchall()
+
+
+async def channels_for(user_id: int) -> list[str]:
+    """Every channel a user's stream carries (as realtime.channels.channels_for_user)."""
+    if not _enabled():
+        return await run_db(channels_for_user, user_id)
+    names = await _rows(TOPICS_SQL, [user_id, MAX_TOPICS_PER_STREAM])
+    return [user_channel(user_id), BROADCAST_CHANNEL, *(topic_channel(name) for (name,) in names)]
+
+
+async def current_ids(channels: Iterable[str]) -> dict[str, int]:
+    """Each channel's last event id, 0 for a channel without events."""
+    channels = list(channels)
+    if not _enabled():
+        return await run_db(storage_instance.get_current_ids, channels)
+    found = dict(await _rows(COUNTERS_SQL, [channels]))
+    return {channel: found.get(channel, 0) for channel in channels}
+
+
+async def events_since(positions: dict[str, int], *, limit: int) -> Catchup:
+    """What a listener missed since `positions` (as realtime.storage.read_since)."""
+    if not _enabled():
+        return await run_db(read_since, positions, limit=limit)
+    current = await current_ids(positions)
+    moved = {
+        channel: position
+        for channel, position in positions.items()
+        if 0 <= position < current[channel]
+    }
+    rows: dict[str, list[tuple[int, str, str]]] = {}
+    if moved:
+        found = await _rows(EVENTS_SQL, [list(moved), list(moved.values()), limit + 1])
+        for channel, seq, kind, data in found:
+            rows.setdefault(channel, []).append((seq, kind, data))
+    return assemble_catchup(positions, current, rows, limit=limit)
+
+
+async def close() -> None:
+    """Close this loop's pool (node shutdown, tests); the next read opens a new one."""
+    task = _pools.pop(asyncio.get_running_loop(), None)
+    if task is not None:
+        await (await task).close()

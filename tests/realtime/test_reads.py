@@ -1,0 +1,72 @@
+"""The async reads of a stream open (realtime/reads.py) agree with the ORM reads they replace."""
+
+import asyncio
+
+import pytest
+from django.db import OperationalError
+
+from realtime import reads
+from realtime.channels import channels_for_user
+from realtime.models import StoredEvent, Topic, TopicSubscription
+from realtime.storage import read_since, storage_instance
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def on_node_loop(read):
+    """Run `read()` as a request the node serves would: on the async pool, then close it."""
+
+    async def run():
+        reads.served_by_node.set(True)
+        try:
+            return await read()
+        finally:
+            await reads.close()
+
+    return asyncio.run(run())
+
+
+def test_a_user_s_channels_come_from_the_async_pool_as_from_the_orm():
+    user = UserFactory()
+    for name in ("alerts", "news"):
+        TopicSubscription.objects.create(user=user, topic=Topic.objects.create(name=name))
+    channels = on_node_loop(lambda: reads.channels_for(user.pk))
+    assert sorted(channels) == sorted(channels_for_user(user.pk))
+    assert channels[:2] == [f"user-{user.pk}", "broadcast"]
+
+
+def test_counters_and_catch_up_match_the_orm_including_resets_and_pages():
+    storage_instance.append_events(["user-1", "user-2"], "message.new", '{"n":1}')
+    for n in range(2, 6):
+        storage_instance.append_events(["user-1"], "message.new", f'{{"n":{n}}}')
+    storage_instance.append_events(["user-3"], "message.new", "{}")
+    storage_instance.append_events(["user-3"], "message.new", "{}")
+    StoredEvent.objects.filter(channel="user-3", seq=1).delete()  # past retention
+
+    assert on_node_loop(lambda: reads.current_ids(["user-1", "user-9"])) == {
+        "user-1": 5,
+        "user-9": 0,
+    }
+    positions = {"user-1": 1, "user-2": 1, "user-3": 0, "user-4": 7, "user-9": 0}
+    expected = read_since(positions, limit=3)
+    found = on_node_loop(lambda: reads.events_since(positions, limit=3))
+    assert {c: [(e.id, e.data) for e in es] for c, es in found.events.items()} == {
+        c: [(e.id, e.data) for e in es] for c, es in expected.events.items()
+    }
+    assert [e.id for e in found.events["user-1"]] == [2, 3, 4]
+    assert found.more == expected.more == {"user-1"}
+    assert found.resets == expected.resets == {"user-3": 2, "user-4": 0}
+
+
+def test_outside_the_node_s_handler_the_reads_use_worker_threads():
+    # Django's test client runs async views in a throwaway loop: no pool is left behind.
+    assert asyncio.run(reads.current_ids(["user-1"])) == {"user-1": 0}
+    assert not reads._pools
+
+
+def test_an_unreachable_database_is_the_same_outage_as_through_django(monkeypatch):
+    params, _ = reads._pool_settings()
+    monkeypatch.setattr(reads, "_pool_settings", lambda: ({**params, "port": 1}, 0.5))
+    with pytest.raises(OperationalError):  # a 503 for the view, a retry for a stream
+        on_node_loop(lambda: reads.current_ids(["user-1"]))
