@@ -30,7 +30,8 @@ FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 OUR_PACKAGES = ("realtime", "chat", "groups", "accounts", "notifications", "config")
 
 
-MODES = {"gil": ["--gil"], "active": []}
+# --nonblocking: sampling must not pause a process of hundreds of threads (it skews the run).
+MODES = {"gil": ["--gil", "--nonblocking"], "active": ["--nonblocking"]}
 
 
 class PySpy:

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.NodeHeaderMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "config.middleware.SyncChainMiddleware",  # last: keeps the chain in one thread
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -133,7 +134,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "parley",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
