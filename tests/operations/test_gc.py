@@ -1,0 +1,31 @@
+"""A node freezes its start-up heap and measures garbage-collector pauses (config/gc.py)."""
+
+import gc
+
+from prometheus_client import REGISTRY
+
+from config import gc as node_gc
+
+
+def pauses_observed() -> float:
+    total = 0.0
+    for generation in ("0", "1", "2"):
+        total += (
+            REGISTRY.get_sample_value("parley_gc_pause_seconds_count", {"generation": generation})
+            or 0.0
+        )
+    return total
+
+
+def test_start_up_objects_are_frozen_and_pauses_are_measured_once():
+    try:
+        node_gc.settle_after_startup()
+        node_gc.settle_after_startup()  # idempotent: one callback
+        assert gc.get_freeze_count() > 10_000
+        assert gc.callbacks.count(node_gc._on_gc) == 1
+        before = pauses_observed()
+        gc.collect()
+        assert pauses_observed() == before + 1
+    finally:
+        gc.callbacks.remove(node_gc._on_gc)
+        gc.unfreeze()
