@@ -20,9 +20,8 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-import psycopg
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections
+from django.db import connections
 from psycopg_pool import AsyncConnectionPool
 
 from realtime import BROADCAST_CHANNEL, topic_channel, user_channel
@@ -93,15 +92,16 @@ async def _connection():
     loop = asyncio.get_running_loop()
     if loop not in _pools:
         _pools[loop] = loop.create_task(_open_pool())
-    pool = await _pools[loop]
     try:
+        pool = await _pools[loop]
+    except Exception:
+        _pools.pop(loop, None)  # the next read tries again
+        raise
+    # psycopg's errors become Django's (an unreachable database is an OperationalError,
+    # answered with a 503 or a retry, as through the ORM).
+    with connections["default"].wrap_database_errors:
         async with pool.connection() as conn:
             yield conn
-    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-        # The same outage as through Django: callers answer it with a 503 / a retry.
-        raise OperationalError(str(exc)) from exc
-    except psycopg.Error as exc:
-        raise InterfaceError(str(exc)) from exc
 
 
 async def _rows(sql: str, params: Sequence[Any]) -> list[tuple]:
