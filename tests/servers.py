@@ -289,7 +289,9 @@ class RedisServer:
         return f"<RedisServer {self.url} running={self.is_running()}>"
 
 
-def render_nginx_site(*, upstreams: Sequence[str], listen: str, static_root: Path) -> str:
+def render_nginx_site(
+    *, upstreams: Sequence[str], listen: str, static_root: Path, access_log: Path
+) -> str:
     """docker/nginx/parley.conf.template with its placeholders filled, as envsubst would."""
     servers = "\n    ".join(
         # Mark a node failed at its first refused connection and retry it after 2 s, so a
@@ -302,6 +304,7 @@ def render_nginx_site(*, upstreams: Sequence[str], listen: str, static_root: Pat
         "${PARLEY_UPSTREAMS}": servers,
         "${PARLEY_LISTEN}": listen,
         "${PARLEY_STATIC_ROOT}": str(static_root).rstrip("/"),
+        "${PARLEY_ACCESS_LOG}": str(access_log),
     }.items():
         if placeholder not in text:
             raise RuntimeError(f"{NGINX_TEMPLATE} lost its {placeholder} placeholder")
@@ -343,6 +346,7 @@ class NginxProxy:
                 upstreams=self.upstreams,
                 listen=f"{LOCALHOST}:{self.port}",
                 static_root=self.static_root,
+                access_log=self.access_log_path,
             )
         )
         work = self.work_dir

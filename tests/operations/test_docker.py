@@ -113,7 +113,12 @@ def test_nginx_template_renders_the_same_with_envsubst_as_in_tests():
     if shutil.which("envsubst") is None:
         pytest.skip("envsubst (gettext-base) is not installed")
     upstreams = ["10.0.0.1:8000", "10.0.0.2:8000"]
-    expected = render_nginx_site(upstreams=upstreams, listen="80", static_root=Path("/srv/s"))
+    expected = render_nginx_site(
+        upstreams=upstreams,
+        listen="80",
+        static_root=Path("/srv/s"),
+        access_log=Path("/var/log/nginx/access.log"),
+    )
     env = {
         **os.environ,
         "PARLEY_UPSTREAMS": "\n    ".join(
@@ -121,6 +126,7 @@ def test_nginx_template_renders_the_same_with_envsubst_as_in_tests():
         ),
         "PARLEY_LISTEN": "80",
         "PARLEY_STATIC_ROOT": "/srv/s",
+        "PARLEY_ACCESS_LOG": "/var/log/nginx/access.log",
     }
     # As the nginx image does: substitute every variable defined in the environment.
     names = " ".join(f"${{{name}}}" for name in env)
@@ -136,7 +142,9 @@ def test_nginx_template_renders_the_same_with_envsubst_as_in_tests():
 
 
 def test_nginx_template_keeps_sse_and_failover_settings():
-    rendered = render_nginx_site(upstreams=["127.0.0.1:1"], listen="8080", static_root=Path("/s"))
+    rendered = render_nginx_site(
+        upstreams=["127.0.0.1:1"], listen="8080", static_root=Path("/s"), access_log=Path("/l")
+    )
     site = "\n".join(line.split("#")[0] for line in rendered.splitlines())
     for directive in (
         "proxy_buffering off;",

@@ -191,6 +191,26 @@ def test_a_production_node_writes_json_lines_with_its_node_id(daphne_nodes):
     assert "token=[redacted]" in access["message"]
 
 
+@pytest.mark.multinode
+def test_nginx_logs_paths_without_query_strings(daphne_nodes, nginx_proxy):
+    token = str(RefreshToken.for_user(UserFactory()).access_token)
+    proxy = nginx_proxy([daphne_nodes("behind-nginx")])
+    request_id = uuid.uuid4().hex
+
+    response = httpx.get(
+        f"{proxy.url}/api/v1/auth/me?token={token}",
+        headers={"Authorization": f"Bearer {token}", "X-Request-ID": request_id},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    proxy.stop()
+
+    log = proxy.access_log_path.read_text()
+    (line,) = [line for line in log.splitlines() if request_id in line]
+    assert '"GET /api/v1/auth/me HTTP/1.1" 200' in line
+    assert token not in log and "token=" not in log
+
+
 def test_the_container_starts_daphne_without_its_raw_access_log():
     entrypoint = (PROJECT_ROOT / "docker" / "entrypoint.sh").read_text()
     assert " ".join(PRODUCTION_DAPHNE_ARGS) in entrypoint
