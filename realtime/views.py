@@ -140,6 +140,22 @@ async def events(request: HttpRequest) -> HttpResponse:
     return response
 
 
+async def wait_for_frames(connection: Connection, timeout: float) -> list[Frame]:
+    """The next frames within `timeout` s, or [] when it passes or the connection closes.
+
+    A wake-up that brings nothing to send (the live copy of an event the log already
+    gave, a sweep that found nothing) keeps waiting: it does not end the poll early,
+    which made clients poll again every few seconds.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (remaining := deadline - loop.time()) > 0:
+        frames = await connection.next_frames(timeout=remaining)
+        if frames is None or frames:
+            return frames or []
+    return []
+
+
 async def poll(request: HttpRequest) -> JsonResponse:
     """Long-poll: events after `last_event_id` at once, or wait up to `timeout` s for one."""
     if request.method != "GET":
@@ -164,7 +180,7 @@ async def poll(request: HttpRequest) -> JsonResponse:
             frames = await connection.next_frames(timeout=0) or []
             if not frames and timeout > 0:
                 metrics.LONG_POLL_WAITS.inc()
-                frames = await connection.next_frames(timeout=timeout) or []
+                frames = await wait_for_frames(connection, timeout)
     except Exception:  # noqa: BLE001 - database or channel layer down
         return _error(503, "service_unavailable", "Events are unavailable; retry.", retry_after=2)
     finally:
