@@ -7,14 +7,9 @@ from prometheus_client import REGISTRY
 from config import gc as node_gc
 
 
-def pauses_observed() -> float:
-    total = 0.0
-    for generation in ("0", "1", "2"):
-        total += (
-            REGISTRY.get_sample_value("parley_gc_pause_seconds_count", {"generation": generation})
-            or 0.0
-        )
-    return total
+def full_collections_observed() -> float:
+    sample = REGISTRY.get_sample_value("parley_gc_pause_seconds_count", {"generation": "2"})
+    return sample or 0.0
 
 
 def test_start_up_objects_are_frozen_and_pauses_are_measured_once():
@@ -23,9 +18,10 @@ def test_start_up_objects_are_frozen_and_pauses_are_measured_once():
         node_gc.settle_after_startup()  # idempotent: one callback
         assert gc.get_freeze_count() > 10_000
         assert gc.callbacks.count(node_gc._on_gc) == 1
-        before = pauses_observed()
+        before = full_collections_observed()
         gc.collect()
-        assert pauses_observed() == before + 1
+        # At least this one: other threads of the test process may collect meanwhile.
+        assert full_collections_observed() >= before + 1
     finally:
         gc.callbacks.remove(node_gc._on_gc)
         gc.unfreeze()
