@@ -34,24 +34,3 @@ class NodeHeaderMiddleware(ResponseMiddleware):
     def process(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response["X-Parley-Node"] = settings.NODE_ID
         return response
-
-
-class SyncChainMiddleware:
-    """Innermost and sync-only, so that under ASGI the whole chain runs in one thread.
-
-    Django adapts each middleware to the mode of the one inside it. With an async-capable
-    innermost middleware, every MiddlewareMixin hook (sessions, CSRF, auth, messages…)
-    becomes its own hop from the event loop to a thread and back, and WhiteNoise (sync
-    only) then hops back again: about fifteen hops for one API call. From here outwards
-    everything is sync, so a request costs one hop into a thread and the view runs there.
-    The long-lived async endpoints do not pass through this chain (realtime/asgi.py).
-    """
-
-    sync_capable = True
-    async_capable = False
-
-    def __init__(self, get_response: Callable) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)

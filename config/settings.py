@@ -74,7 +74,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.NodeHeaderMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
-    "config.middleware.SyncChainMiddleware",  # last: keeps the chain in one thread
 ]
 
 ROOT_URLCONF = "config.urls"
