@@ -161,6 +161,19 @@ def test_plain_format_is_readable_with_the_request_context():
     assert line.endswith("INFO chat [abcdef123456 user=7] sent ok")
 
 
+def get_me_with_the_token_in_the_query(base_url: str, token: str) -> str:
+    """`GET /api/v1/auth/me?token=…`, as an EventSource client sends it; returns the request id."""
+    request_id = uuid.uuid4().hex
+    response = httpx.get(
+        f"{base_url}/api/v1/auth/me?token={token}",
+        headers={"Authorization": f"Bearer {token}", "X-Request-ID": request_id},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] == request_id
+    return request_id
+
+
 @pytest.mark.multinode
 def test_a_production_node_writes_json_lines_with_its_node_id(daphne_nodes):
     user = UserFactory()
@@ -170,15 +183,7 @@ def test_a_production_node_writes_json_lines_with_its_node_id(daphne_nodes):
     node = daphne_nodes(
         "json-node", daphne_args=PRODUCTION_DAPHNE_ARGS, LOG_JSON="1", LOG_LEVEL="INFO"
     )
-    request_id = uuid.uuid4().hex
-
-    response = httpx.get(
-        f"{node.url}/api/v1/auth/me?token={token}",
-        headers={"Authorization": f"Bearer {token}", "X-Request-ID": request_id},
-        timeout=10,
-    )
-    assert response.status_code == 200
-    assert response.headers["X-Request-ID"] == request_id
+    request_id = get_me_with_the_token_in_the_query(node.url, token)
     node.terminate()
 
     log = node.log_path.read_text()
@@ -195,14 +200,7 @@ def test_a_production_node_writes_json_lines_with_its_node_id(daphne_nodes):
 def test_nginx_logs_paths_without_query_strings(daphne_nodes, nginx_proxy):
     token = str(RefreshToken.for_user(UserFactory()).access_token)
     proxy = nginx_proxy([daphne_nodes("behind-nginx")])
-    request_id = uuid.uuid4().hex
-
-    response = httpx.get(
-        f"{proxy.url}/api/v1/auth/me?token={token}",
-        headers={"Authorization": f"Bearer {token}", "X-Request-ID": request_id},
-        timeout=10,
-    )
-    assert response.status_code == 200
+    request_id = get_me_with_the_token_in_the_query(proxy.url, token)
     proxy.stop()
 
     log = proxy.access_log_path.read_text()
