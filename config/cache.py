@@ -19,22 +19,18 @@ _clients_lock = threading.Lock()
 
 
 class SharedRedisCacheClient(RedisCacheClient):
+    """Django's client, with one `redis.Redis` per connection pool instead of one per call."""
+
     def __init__(self, servers: list[str], **options: Any) -> None:
         super().__init__(servers, **options)
-        self._redis_clients: dict[int, Any] = {}
+        self._redis_by_pool: dict[Any, Any] = {}
 
     def get_client(self, key: str | None = None, *, write: bool = False):
-        index = self._get_connection_pool_index(write)
-        client = self._redis_clients.get(index)
+        pool = self._get_connection_pool(write)
+        client = self._redis_by_pool.get(pool)
         if client is None:
-            with _clients_lock:
-                if index not in self._redis_clients:
-                    pool = self._pools.get(index) or self._pool_class.from_url(
-                        self._servers[index], **self._pool_options
-                    )
-                    self._pools[index] = pool
-                    self._redis_clients[index] = self._client(connection_pool=pool)
-                client = self._redis_clients[index]
+            # setdefault is atomic: threads racing here end up sharing one client.
+            client = self._redis_by_pool.setdefault(pool, self._client(connection_pool=pool))
         return client
 
 

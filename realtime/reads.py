@@ -28,7 +28,14 @@ from realtime import BROADCAST_CHANNEL, topic_channel, user_channel
 from realtime.channels import MAX_TOPICS_PER_STREAM, channels_for_user
 from realtime.db import run_db
 from realtime.models import ChannelCounter, StoredEvent, Topic, TopicSubscription
-from realtime.storage import Catchup, assemble_catchup, read_since, storage_instance
+from realtime.storage import (
+    Catchup,
+    EventRow,
+    assemble_catchup,
+    moved,
+    read_since,
+    storage_instance,
+)
 
 # Set by realtime.asgi.RealtimeHandler for the requests it serves on the node's loop.
 served_by_node: ContextVar[bool] = ContextVar("realtime_served_by_node", default=False)
@@ -132,14 +139,10 @@ async def events_since(positions: dict[str, int], *, limit: int) -> Catchup:
     if not _enabled():
         return await run_db(read_since, positions, limit=limit)
     current = await current_ids(positions)
-    moved = {
-        channel: position
-        for channel, position in positions.items()
-        if 0 <= position < current[channel]
-    }
-    rows: dict[str, list[tuple[int, str, str]]] = {}
-    if moved:
-        found = await _rows(EVENTS_SQL, [list(moved), list(moved.values()), limit + 1])
+    after = moved(positions, current)
+    rows: dict[str, list[EventRow]] = {}
+    if after:
+        found = await _rows(EVENTS_SQL, [list(after), list(after.values()), limit + 1])
         for channel, seq, kind, data in found:
             rows.setdefault(channel, []).append((seq, kind, data))
     return assemble_catchup(positions, current, rows, limit=limit)

@@ -7,6 +7,7 @@ insert the rows), and retention is enforced by `manage.py purge_events`.
 """
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 
 from django.db import connection, transaction
@@ -53,9 +54,7 @@ class EventLogStorage(StorageBase):
             planned.extend((channel, event_type, data) for channel in sorted(set(channels)))
         if not planned:
             return []
-        counts: dict[str, int] = {}
-        for channel, _, _ in planned:
-            counts[channel] = counts.get(channel, 0) + 1
+        counts = Counter(channel for channel, _, _ in planned)
         # No savepoint of its own: a failure here aborts the caller's transaction anyway.
         with transaction.atomic(savepoint=False):
             last_ids = _bump_counters(counts)
@@ -79,19 +78,13 @@ class EventLogStorage(StorageBase):
     def events_after(
         self, channel: str, last_id: int, current_id: int, *, limit: int = 100
     ) -> list[Event]:
-        if last_id == current_id:
-            return []
-        if last_id > current_id or last_id < 0:
-            raise EventDoesNotExist(f"No such event {last_id}", current_id)
-        rows = list(
-            StoredEvent.objects.filter(channel=channel, seq__gt=last_id)
-            .order_by("seq")
-            .values_list("seq", "type", "data")[:limit]
-        )
-        if not rows or rows[0][0] != last_id + 1:
-            # What followed last_id has been purged: the client must start afresh.
-            raise EventDoesNotExist(f"Event {last_id} is past retention", current_id)
-        return [Event(channel, event_type, data, id=seq) for seq, event_type, data in rows]
+        positions, current = {channel: last_id}, {channel: current_id}
+        rows = _rows_after_moved(positions, current, limit=limit)
+        catchup = assemble_catchup(positions, current, rows, limit=limit)
+        if channel in catchup.resets:
+            # Never issued, or purged past retention: the client must start afresh.
+            raise EventDoesNotExist(f"No event follows {last_id} on {channel}", current_id)
+        return catchup.events.get(channel, [])
 
     def get_current_id(self, channel: str) -> int:
         return self.get_current_ids([channel])[channel]
@@ -114,6 +107,25 @@ class Catchup:
 
 
 EventRow = tuple[int, str, str]  # seq, type, data
+
+
+def moved(positions: dict[str, int], current: dict[str, int]) -> dict[str, int]:
+    """The positions worth reading after: real ones that the channel's counter has passed."""
+    return {c: position for c, position in positions.items() if 0 <= position < current.get(c, 0)}
+
+
+def _rows_after_moved(
+    positions: dict[str, int], current: dict[str, int], *, limit: int
+) -> dict[str, list[EventRow]]:
+    """Up to `limit` rows after each moved position, one query per channel."""
+    return {
+        channel: list(
+            StoredEvent.objects.filter(channel=channel, seq__gt=position)
+            .order_by("seq")
+            .values_list("seq", "type", "data")[:limit]
+        )
+        for channel, position in moved(positions, current).items()
+    }
 
 
 def assemble_catchup(
@@ -151,15 +163,7 @@ def read_since(positions: dict[str, int], *, limit: int = 100) -> Catchup:
     (realtime.reads does the same in two queries on PostgreSQL, without a thread).
     """
     current = storage_instance.get_current_ids(positions)
-    rows = {
-        channel: list(
-            StoredEvent.objects.filter(channel=channel, seq__gt=position)
-            .order_by("seq")
-            .values_list("seq", "type", "data")[: limit + 1]
-        )
-        for channel, position in positions.items()
-        if 0 <= position < current[channel]
-    }
+    rows = _rows_after_moved(positions, current, limit=limit + 1)
     return assemble_catchup(positions, current, rows, limit=limit)
 
 

@@ -182,3 +182,19 @@ class Connection:
         # Still more in the log: stay in catch-up mode so the caller comes straight back.
         self._needs_catchup = bool(catchup.more)
         return frames
+
+
+async def wait_for_frames(connection: Connection, timeout: float) -> list[Frame]:
+    """The next frames within `timeout` s, or [] when it passes or the connection closes.
+
+    A wake-up that brings nothing to send (the live copy of an event the log already
+    gave, a sweep that found nothing) keeps waiting: it does not end the poll early,
+    which made clients poll again every few seconds.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (remaining := deadline - loop.time()) > 0:
+        frames = await connection.next_frames(timeout=remaining)
+        if frames is None or frames:
+            return frames or []
+    return []

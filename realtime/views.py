@@ -18,7 +18,13 @@ from realtime import metrics, node, reads
 from realtime.asgi import SEND_BUFFER_PROBE
 from realtime.auth import StreamAuthError, StreamUser, authenticate_stream
 from realtime.router import get_router
-from realtime.streams import Connection, Frame, InvalidResumeId, parse_resume_ids
+from realtime.streams import (
+    Connection,
+    Frame,
+    InvalidResumeId,
+    parse_resume_ids,
+    wait_for_frames,
+)
 
 STREAM_OPEN = "stream-open"
 KEEP_ALIVE = "keep-alive"
@@ -138,22 +144,6 @@ async def events(request: HttpRequest) -> HttpResponse:
     response = StreamingHttpResponse(_sse(request, connection), content_type="text/event-stream")
     add_default_headers(response, request=request)
     return response
-
-
-async def wait_for_frames(connection: Connection, timeout: float) -> list[Frame]:
-    """The next frames within `timeout` s, or [] when it passes or the connection closes.
-
-    A wake-up that brings nothing to send (the live copy of an event the log already
-    gave, a sweep that found nothing) keeps waiting: it does not end the poll early,
-    which made clients poll again every few seconds.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while (remaining := deadline - loop.time()) > 0:
-        frames = await connection.next_frames(timeout=remaining)
-        if frames is None or frames:
-            return frames or []
-    return []
 
 
 async def poll(request: HttpRequest) -> JsonResponse:

@@ -106,7 +106,7 @@ def send_message(
             .filter(pk=conversation_id)
             .first()
         )
-        if conversation is None:
+        if conversation is None:  # no such conversation, or its group was deleted meanwhile
             raise NotAMember()
         selectors.active_membership(user=author, conversation_id=conversation.pk)
         message = _insert_once(

@@ -1,10 +1,9 @@
-"""A long poll waits out wake-ups that bring nothing to send (realtime.views.wait_for_frames)."""
+"""A long poll waits out wake-ups that bring nothing to send (realtime.streams.wait_for_frames)."""
 
 import asyncio
 import time
 
-from realtime.streams import Frame
-from realtime.views import wait_for_frames
+from realtime.streams import Frame, wait_for_frames
 
 
 class ScriptedConnection:
