@@ -6,8 +6,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from realtime import revocations
 from config.errors import DomainError
+from realtime import revocations
 
 
 class UsernameTaken(DomainError):
