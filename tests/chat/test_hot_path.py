@@ -346,3 +346,43 @@ def test_a_deactivated_user_is_refused_and_their_streams_close_on_every_node(dap
         time.sleep(0.05)
     else:
         pytest.fail("a reactivated user was still refused after 2 s")
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        None,
+        {},
+        {"message.delivered": {"in_app": True}},
+        {"message.delivered": {"in_app": False}},
+        {"message.delivered": {"in_app": "yes"}},
+        {"message.delivered": ["in_app"]},
+        {"message.read": {"in_app": True}},
+    ],
+)
+def test_the_ack_statement_s_receipt_rule_is_the_preferences_rule(alice, bob, stored):
+    """notifications.audience says in SQL whether an author may want receipt notifications;
+    it must agree with preferences.merged_channels for every kind of stored value."""
+    from notifications.models import NotificationPreferences
+    from notifications.preferences import IN_APP, recipient_settings
+
+    if stored is not None:
+        NotificationPreferences.objects.update_or_create(user=alice, defaults={"channels": stored})
+    chat = direct(alice, bob)
+    message = send(alice, chat)
+    seen: dict = {}
+
+    def capture(sender, audience=None, **kwargs):
+        seen.update(audience or {})
+
+    from chat import signals
+
+    signals.messages_delivered.connect(capture)
+    try:
+        actions.mark_delivered_up_to(user=bob, conversation_id=chat.pk, up_to=message.pk)
+    finally:
+        signals.messages_delivered.disconnect(capture)
+
+    wants = recipient_settings([alice.pk])[alice.pk]
+    assert seen["n_wants_delivered"] == wants.wants("message.delivered", IN_APP)
+    assert seen["n_wants_read"] == wants.wants("message.read", IN_APP)
