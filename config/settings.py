@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "corsheaders",
     "django_eventstream",
     "django_tasks",
     "django_tasks_db",
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # First, so every later line (and the response) carries the request id.
     "config.logging.RequestContextMiddleware",
+    # Before CommonMiddleware and CSRF, so a preflight is answered before anything else.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.csp.ContentSecurityPolicyMiddleware",  # script-src 'self': no inline scripts
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -239,6 +242,27 @@ SPECTACULAR_SETTINGS = {
         "config.schema.add_error_responses",
     ],
 }
+
+# --- Cross-origin (django-cors-headers) --------------------------------------
+# The REST API, /events/ and /api/v1/poll answer browsers on these origins (exact
+# `scheme://host[:port]`, comma-separated; none by default). The lean real-time handler
+# bypasses the middleware and applies the same policy through config/cors.py.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/(api/|events/)"
+# Cross-site callers use bearer tokens, never the session cookie: a credentialed request
+# (cookies) from another origin is never readable, so a logged-in browser's session cannot
+# be ridden from someone else's page.
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "last-event-id",
+    "x-request-id",
+)
+CORS_EXPOSE_HEADERS = ("Retry-After", "X-Parley-Node", "X-Request-ID")
+CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=3600)
 
 # --- Domain limits -----------------------------------------------------------
 
