@@ -346,6 +346,15 @@ DELIVERY_DISPATCH_GRACE_SECONDS = env.int("DELIVERY_DISPATCH_GRACE_SECONDS", def
 DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=100)
 DELIVERY_TIMEOUT_SECONDS = env.float("DELIVERY_TIMEOUT_SECONDS", default=10.0)
 DELIVERY_METRICS_PORT = env.int("DELIVERY_METRICS_PORT", default=0)
+
+# --- Message-bus ingest (`manage.py ingest`, realtime/ingest/) -----------------
+INGEST_SOURCE = env.str("INGEST_SOURCE", default="")  # the default of --source
+INGEST_CONSUMER_NAME = env.str("INGEST_CONSUMER_NAME", default="")  # Redis; default host-pid
+INGEST_BATCH_SIZE = env.int("INGEST_BATCH_SIZE", default=100)
+INGEST_ACK_WAIT_SECONDS = env.float("INGEST_ACK_WAIT_SECONDS", default=30.0)
+INGEST_MAX_MESSAGE_BYTES = env.int("INGEST_MAX_MESSAGE_BYTES", default=64 * 1024)
+INGEST_MAX_USER_IDS = env.int("INGEST_MAX_USER_IDS", default=1000)
+INGEST_METRICS_PORT = env.int("INGEST_METRICS_PORT", default=0)
 VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@localhost")
