@@ -8,6 +8,7 @@ from asgiref.testing import ApplicationCommunicator
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from config.handlers import SyncChainASGIHandler
+from realtime import reads
 from realtime.asgi import RealtimeHandler
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,6 +44,7 @@ def call(handler, method: str, path: str, *, headers: dict[str, str], query: str
         start = await communicator.receive_output(5)
         await communicator.receive_output(5)
         await communicator.wait(5)
+        await reads.close()  # the lean handler's async read pool belongs to this loop
         return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}
 
     return asyncio.run(run())
