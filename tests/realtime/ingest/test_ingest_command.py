@@ -115,3 +115,23 @@ def test_two_consumers_share_one_stream_and_deliver_each_id_once(bus, ingest):
         time.sleep(0.5)
     assert one.metric("parley_ingest_lag") == two.metric("parley_ingest_lag") == 0
     assert one.terminate() == 0 and two.terminate() == 0  # SIGTERM: a clean, prompt stop
+
+
+def test_sigterm_finishes_and_acks_the_batch_in_hand(bus, ingest):
+    user = UserFactory()
+    bus.publish([bus_message(number, user_id=user.pk) for number in range(BATCH)])
+
+    first = ingest("first")
+    wait_for_count(user.pk, 150)
+    started = time.monotonic()
+    assert first.terminate() == 0
+    assert time.monotonic() - started < 5  # a batch, not the backlog
+    delivered_by_first = len(delivered_numbers(user.pk))
+
+    second = ingest("second")
+    assert sorted(wait_for_count(user.pk, BATCH)) == list(range(BATCH))
+    time.sleep(3)  # past the ack wait
+    assert sorted(delivered_numbers(user.pk)) == list(range(BATCH))
+    # Everything the first one committed it also acked: nothing came back as a duplicate.
+    assert second.metric("parley_ingest_duplicates_total") == 0
+    assert second.metric("parley_ingest_processed_total") == BATCH - delivered_by_first
