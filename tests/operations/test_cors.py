@@ -1,15 +1,12 @@
 """CORS: the REST API through the middleware, `/events/` and `/api/v1/poll` through the lean
 handler (config/cors.py). The browser-side proof is tests/e2e/test_cross_origin.py."""
 
-import asyncio
-
 import pytest
-from asgiref.testing import ApplicationCommunicator
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from config.handlers import SyncChainASGIHandler
-from realtime import reads
 from realtime.asgi import RealtimeHandler
+from tests.operations.asgi import request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,31 +20,8 @@ def _allowed_origins(settings):
 
 
 def call(handler, method: str, path: str, *, headers: dict[str, str], query: str = ""):
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "headers": [(b"host", b"localhost")]
-        + [(name.lower().encode(), value.encode()) for name, value in headers.items()],
-        "client": ("127.0.0.1", 5000),
-        "server": ("localhost", 80),
-    }
-
-    async def run():
-        communicator = ApplicationCommunicator(handler, scope)
-        await communicator.send_input({"type": "http.request", "body": b""})
-        start = await communicator.receive_output(5)
-        await communicator.receive_output(5)
-        await communicator.wait(5)
-        await reads.close()  # the lean handler's async read pool belongs to this loop
-        return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}
-
-    return asyncio.run(run())
+    status, response_headers, _ = request(handler, method, path, headers=headers, query=query)
+    return status, {name.decode(): value.decode() for name, value in response_headers.items()}
 
 
 def preflight(handler, path: str, origin: str, headers: str):
