@@ -11,6 +11,7 @@ Every request but the streams passes the node's load shedder first.
 
 import re
 
+from config.cors import with_cors_headers
 from config.lean import LeanApp, LoadShedder, Route, send_response, shed_response
 
 CONVERSATION = r"/api/v1/conversations/(?P<conversation_id>[0-9]+)"
@@ -44,7 +45,7 @@ def build_http_app(django_asgi_app):
             return
         try:
             if found := lean.match(scope):
-                await lean(scope, receive, send, *found)
+                await lean(scope, receive, with_cors_headers(scope, send), *found)
             else:
                 await django_asgi_app(scope, receive, send)
         finally:

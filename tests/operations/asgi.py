@@ -8,7 +8,13 @@ from realtime import reads
 
 
 def request(
-    app, method: str, path: str, *, headers: dict[str, str] | None = None, query: str = ""
+    app,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    query: str = "",
+    body: bytes = b"",
 ) -> tuple[int, dict[bytes, bytes], bytes]:
     """(status, headers with lower-case names, body) of one request to `app`."""
     scope = {
@@ -28,12 +34,12 @@ def request(
 
     async def run():
         communicator = ApplicationCommunicator(app, scope)
-        await communicator.send_input({"type": "http.request", "body": b""})
+        await communicator.send_input({"type": "http.request", "body": body})
         start = await communicator.receive_output(5)
-        body = await communicator.receive_output(5)
+        answer = await communicator.receive_output(5)
         await communicator.wait(5)
         await reads.close()  # the lean handler's async read pool belongs to this loop
         response_headers = {name.lower(): value for name, value in start["headers"]}
-        return start["status"], response_headers, body["body"]
+        return start["status"], response_headers, answer["body"]
 
     return asyncio.run(run())

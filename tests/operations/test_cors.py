@@ -4,8 +4,11 @@ handler (config/cors.py). The browser-side proof is tests/e2e/test_cross_origin.
 import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from chat.actions import get_or_create_direct_conversation
 from config.handlers import SyncChainASGIHandler
+from config.routes import build_http_app
 from realtime.asgi import RealtimeHandler
+from tests.factories import UserFactory
 from tests.operations.asgi import request
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,8 +22,8 @@ def _allowed_origins(settings):
     settings.CORS_ALLOWED_ORIGINS = [ALLOWED]
 
 
-def call(handler, method: str, path: str, *, headers: dict[str, str], query: str = ""):
-    status, response_headers, _ = request(handler, method, path, headers=headers, query=query)
+def call(handler, method: str, path: str, *, headers: dict[str, str], body: bytes = b""):
+    status, response_headers, _ = request(handler, method, path, headers=headers, body=body)
     return status, {name.decode(): value.decode() for name, value in response_headers.items()}
 
 
@@ -111,4 +114,26 @@ def test_lean_poll_answers_the_listed_origin_and_not_another(alice):
         RealtimeHandler(), "GET", "/api/v1/poll", headers={"Origin": OTHER, **auth}
     )
     assert status == 200  # the server answers; the browser refuses it to the page
+    assert "access-control-allow-origin" not in headers
+
+
+def test_the_lean_hot_path_answers_the_listed_origin_and_its_preflight_is_granted(alice):
+    """Sends skip Django (config/lean.py); their preflight (OPTIONS) is Django's."""
+    conversation, _ = get_or_create_direct_conversation(user=alice, other_id=UserFactory().pk)
+    node = build_http_app(SyncChainASGIHandler())
+    path = f"/api/v1/conversations/{conversation.pk}/messages"
+    status, headers = preflight(node, path, ALLOWED, "authorization,content-type")
+    assert status == 200 and headers["access-control-allow-origin"] == ALLOWED
+
+    token = str(RefreshToken.for_user(alice).access_token)
+    send = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    body = b'{"body": "hi", "client_id": "6f1c2a8e-2f4b-4a51-9d5e-6a0c7b3e9f11"}'
+    status, headers = call(node, "POST", path, headers={"Origin": ALLOWED, **send}, body=body)
+    assert status == 201
+    assert headers["access-control-allow-origin"] == ALLOWED
+    assert "X-Parley-Node" in headers["access-control-expose-headers"]
+    assert "access-control-allow-credentials" not in headers
+
+    status, headers = call(node, "POST", path, headers={"Origin": OTHER, **send}, body=body)
+    assert status == 200  # the same client_id again: the same message
     assert "access-control-allow-origin" not in headers
