@@ -247,7 +247,9 @@ SPECTACULAR_SETTINGS = {
 # The REST API, /events/ and /api/v1/poll answer browsers on these origins (exact
 # `scheme://host[:port]`, comma-separated; none by default). The lean real-time handler
 # bypasses the middleware and applies the same policy through config/cors.py.
-CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOWED_ORIGINS = [
+    origin.strip() for origin in env.list("CORS_ALLOWED_ORIGINS", default=[]) if origin.strip()
+]
 CORS_URLS_REGEX = r"^/(api/|events/)"
 # Cross-site callers use bearer tokens, never the session cookie: a credentialed request
 # (cookies) from another origin is never readable, so a logged-in browser's session cannot
