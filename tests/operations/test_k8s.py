@@ -28,8 +28,8 @@ KUBERNETES_VERSION = "1.30.0"  # the oldest version these manifests promise to f
 # Written on another branch at the same time (orphan-attachment purge); checked once present.
 PENDING_COMMANDS = {"purge_attachments"}
 ENTRYPOINT_ROLES = {"web", "worker", "ingest", "migrate"}
-# Read by docker/entrypoint.sh or by Django itself rather than config/settings.py.
-NON_SETTINGS_ENV = {"PORT", "MIGRATE", "DB_WAIT_SECONDS", "DJANGO_SETTINGS_MODULE"}
+# Read by Django itself rather than config/settings.py.
+NON_SETTINGS_ENV = {"DJANGO_SETTINGS_MODULE"}
 
 
 def _load_all(path: Path) -> list[dict]:
@@ -250,6 +250,11 @@ def test_commands_and_roles_exist_in_the_project(rendered):
 def test_every_env_name_is_one_parley_reads(rendered):
     settings_source = (PROJECT_ROOT / "config" / "settings.py").read_text()
     read = set(re.findall(r'env\.\w+\(\s*"([A-Z0-9_]+)"', settings_source)) | NON_SETTINGS_ENV
+    # The launchers read a few of their own: the entrypoint and config/serve.py.
+    entrypoint = (PROJECT_ROOT / "docker" / "entrypoint.sh").read_text()
+    read |= set(re.findall(r"\$\{([A-Z0-9_]+)", entrypoint))
+    serve = (PROJECT_ROOT / "config" / "serve.py").read_text()
+    read |= set(re.findall(r'os\.environ\.get\("([A-Z0-9_]+)"', serve))
     config = _one(rendered, "ConfigMap", "parley-config")["data"]
     unknown = set(config) - read
     for container in _parley_containers(rendered):
