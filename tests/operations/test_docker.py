@@ -105,10 +105,14 @@ def test_compose_runs_three_nodes_behind_nginx_and_prometheus_scrapes_each(compo
     assert upstreams == [(name, port) for name in NODES for port in ports]
 
     prometheus = yaml.safe_load((DOCKER / "prometheus" / "prometheus.yml").read_text())
-    job, worker_job = prometheus["scrape_configs"]
+    job, worker_job, ingest_job = prometheus["scrape_configs"]
     assert job["metrics_path"] == "/metrics"
     port = services["worker"]["environment"]["DELIVERY_METRICS_PORT"]
     assert worker_job["static_configs"][0]["targets"] == [f"worker:{port}"]
+    ingest_port = services["ingest"]["environment"]["INGEST_METRICS_PORT"]
+    assert ingest_job["static_configs"][0]["targets"] == [f"ingest:{ingest_port}"]
+    assert services["ingest"]["command"] == ["ingest"]
+    assert services["ingest"]["environment"]["INGEST_SOURCE"] == "nats://nats:4222"
     assert job["static_configs"][0]["targets"] == [
         f"{name}:{port}" for name in NODES for port in ports
     ]
