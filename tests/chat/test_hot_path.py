@@ -47,10 +47,10 @@ def test_a_send_is_three_statements_in_a_direct_chat_and_a_big_group(alice, bob,
     assert len(statements_of(lambda: send(alice, conversation))) == 3
     # ...and that third statement wrote every recipient's event, notification and delivery.
     last = Message.objects.filter(conversation=conversation).latest("id")
-    assert (
-        StoredEvent.objects.filter(type="message.new", data__contains=f'"id":{last.pk},').count()
-        == 41
+    new_events = StoredEvent.objects.filter(
+        type="message.new", data__contains=f'"message":{{"id":{last.pk},'
     )
+    assert new_events.count() == 41
     assert Notification.objects.filter(message_id=last.pk).count() == 40
     assert Delivery.objects.filter(notification__message_id=last.pk).count() == 40  # emails
 
