@@ -386,3 +386,17 @@ def test_the_ack_statement_s_receipt_rule_is_the_preferences_rule(alice, bob, st
     wants = recipient_settings([alice.pk])[alice.pk]
     assert seen["n_wants_delivered"] == wants.wants("message.delivered", IN_APP)
     assert seen["n_wants_read"] == wants.wants("message.read", IN_APP)
+
+
+def test_the_lean_throttle_keeps_drf_s_sliding_window(alice, time_machine):
+    from config.throttling import SlidingWindowThrottle
+
+    throttle = SlidingWindowThrottle("send")  # 120/min by default, as for the DRF view
+    time_machine.move_to("2026-12-02 12:00:00", tick=False)
+    assert all(throttle.wait(alice.pk) is None for _ in range(throttle.limit))
+    refused = throttle.wait(alice.pk)
+    assert refused is not None and 59 <= refused <= 60
+    time_machine.move_to("2026-12-02 12:00:30", tick=False)
+    assert throttle.wait(alice.pk) is not None  # the refused ones were not counted...
+    time_machine.move_to("2026-12-02 12:01:00.5", tick=False)
+    assert throttle.wait(alice.pk) is None  # ...and a minute after the first, one more goes
