@@ -110,6 +110,9 @@ class RealtimeHandler(ASGIHandler):
                 # A client that left, or a view that already answered: nothing to report.
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            # A stream opened by its view but never started (the client left first).
+            if (connection := getattr(request, "stream_connection", None)) is not None:
+                await connection.close_transport()
             body_file.close()
 
     async def respond(self, request: HttpRequest) -> HttpResponse:

@@ -94,12 +94,8 @@ async def _keeps_up(request: HttpRequest) -> bool:
 
 
 async def _sse(request: HttpRequest, connection: Connection) -> AsyncIterator[str]:
+    """The stream of an opened connection (events() opened it, so an outage is a 503)."""
     try:
-        try:
-            await connection.open()
-        except Exception:  # noqa: BLE001 - the channel layer or database is down
-            yield sse_encode_error("unavailable", "Streaming is unavailable; retry shortly.")
-            return
         opened = json.dumps({"node": settings.NODE_ID})
         yield f"retry: {settings.SSE_RETRY_MS}\n" + sse_encode_event(
             STREAM_OPEN, opened, event_id=connection.event_id
@@ -143,6 +139,15 @@ async def events(request: HttpRequest) -> HttpResponse:
         return _error(exc.status, exc.code, exc.message)
     if refusal := _refusal_when_full(user):
         return refusal
+    # Opened before the answer starts: the database or channel layer being down is a 503
+    # the client retries, not a stream that ends at once. The handler closes a connection
+    # whose stream never started (the client left first: realtime.asgi).
+    request.stream_connection = connection
+    try:
+        await connection.open()
+    except Exception:  # noqa: BLE001 - the channel layer or database is down
+        await connection.close_transport()
+        return _error(503, "service_unavailable", "Events are unavailable; retry.", retry_after=2)
     response = StreamingHttpResponse(_sse(request, connection), content_type="text/event-stream")
     add_default_headers(response, request=request)
     return response
