@@ -10,6 +10,7 @@ from django.utils import timezone
 import realtime
 from accounts.models import User
 from chat import events, metrics, selectors, signals
+from chat.actions import send_extras
 from chat.errors import (
     ClientIdReused,
     EditWindowClosed,
@@ -26,12 +27,15 @@ from realtime import event_types
 MODERATING_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
 
 
-def clean_body(body: object) -> str:
-    """The body as stored: a string, stripped, 1..MESSAGE_MAX_LENGTH characters."""
+def clean_body(body: object, *, allow_blank: bool = False) -> str:
+    """The body as stored: a string, stripped, 1..MESSAGE_MAX_LENGTH characters.
+
+    `allow_blank`: a message that carries attachments may have no words.
+    """
     if not isinstance(body, str):
         raise InvalidMessage("The message body must be a string.")
     body = body.strip()
-    if not body:
+    if not body and not allow_blank:
         raise InvalidMessage("The message body may not be blank.")
     if len(body) > settings.MESSAGE_MAX_LENGTH:
         raise InvalidMessage(
@@ -52,18 +56,30 @@ def _earlier_send(*, author: User, client_id: uuid.UUID, conversation_id: int) -
 
 
 def _insert_once(
-    *, conversation: Conversation, author: User, body: str, client_id: uuid.UUID
+    *,
+    conversation: Conversation,
+    author: User,
+    body: str,
+    client_id: uuid.UUID,
+    reply_to_id: int | None = None,
 ) -> Message | None:
     """Insert the message unless (author, client_id) exists: then None, and nothing written.
 
     One statement, where a pre-check plus a savepoint around the insert would take four.
     """
-    message = Message(conversation=conversation, author=author, body=body, client_id=client_id)
+    message = Message(
+        conversation=conversation,
+        author=author,
+        body=body,
+        client_id=client_id,
+        reply_to_id=reply_to_id,
+    )
     table = connection.ops.quote_name(Message._meta.db_table)
     # Only the quoted table name is interpolated; every value is a parameter.
     sql = (
-        f"INSERT INTO {table} (conversation_id, author_id, body, client_id, created_at) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id"
+        f"INSERT INTO {table} (conversation_id, author_id, body, client_id, created_at, "  # noqa: S608
+        "reply_to_id) VALUES (%s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id"
     )
     field = Message._meta.get_field
     params = [
@@ -72,6 +88,7 @@ def _insert_once(
         body,
         field("client_id").get_db_prep_value(client_id, connection),
         field("created_at").get_db_prep_value(message.created_at, connection),
+        reply_to_id,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -84,7 +101,13 @@ def _insert_once(
 
 
 def send_message(
-    *, author: User, conversation_id: int, body: str, client_id: uuid.UUID
+    *,
+    author: User,
+    conversation_id: int,
+    body: str,
+    client_id: uuid.UUID,
+    reply_to: int | None = None,
+    attachment_ids: tuple[int, ...] | list[int] = (),
 ) -> tuple[Message, bool]:
     """Post `body` to the conversation; returns (message, created).
 
@@ -92,8 +115,9 @@ def send_message(
     `created` False, also when both copies race (the unique constraint decides).
     Every other current member gets one more unread message and a `message.new`
     event; the author's own devices get the event too. Non-members get NotAMember.
+    `reply_to`, @mentions and `attachment_ids`: chat/actions/send_extras.py.
     """
-    body = clean_body(body)
+    body = clean_body(body, allow_blank=bool(attachment_ids))
     with transaction.atomic(), realtime.batched():
         # Sends and membership changes of one conversation queue here, so the
         # author is still a member and the recipients below are exactly the
@@ -109,13 +133,24 @@ def send_message(
         if conversation is None:  # no such conversation, or its group was deleted meanwhile
             raise NotAMember()
         selectors.active_membership(user=author, conversation_id=conversation.pk)
+        extras = send_extras.validate_send_extras(
+            conversation_id=conversation.pk,
+            body=body,
+            reply_to_id=reply_to,
+            attachment_ids=attachment_ids,
+        )
         message = _insert_once(
-            conversation=conversation, author=author, body=body, client_id=client_id
+            conversation=conversation,
+            author=author,
+            body=body,
+            client_id=client_id,
+            reply_to_id=extras.reply_to_id,
         )
         if message is None:
             return _earlier_send(
                 author=author, client_id=client_id, conversation_id=conversation.pk
             ), False
+        send_extras.store_send_extras(message=message, extras=extras)
 
         conversation.last_message = message
         conversation.last_message_at = message.created_at
@@ -193,9 +228,8 @@ def edit_message(*, user: User, message_id: int, body: str) -> Message:
         message.edited_at = timezone.now()
         message.save(update_fields=["body", "edited_at"])
         member_ids = selectors.active_member_ids(conversation_id=message.conversation_id)
-        realtime.publish(
-            event_types.MESSAGE_UPDATED, events.message_updated(message), user_ids=member_ids
-        )
+        send_extras.refresh_mentions(message=message)
+        send_extras.publish_updated(message=message, member_ids=member_ids, viewer=user)
         signals.message_edited.send(sender=Conversation, message=message, member_ids=member_ids)
     return message
 
@@ -238,9 +272,7 @@ def restore_message(*, moderator: User, message_id: int) -> Message:
         message.save(update_fields=["deleted_at", "deleted_by"])
         _unread_members(message).update(unread_count=F("unread_count") + 1)
         member_ids = selectors.active_member_ids(conversation_id=message.conversation_id)
-        realtime.publish(
-            event_types.MESSAGE_UPDATED, events.message_updated(message), user_ids=member_ids
-        )
+        send_extras.publish_updated(message=message, member_ids=member_ids, viewer=moderator)
     return message
 
 
