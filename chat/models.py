@@ -7,9 +7,12 @@ the chat actions keep exact in the same transaction as every send, read and dele
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import F, Q
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 
 
 class Conversation(models.Model):
@@ -183,13 +186,27 @@ class MessageReceipt(models.Model):
         return f"receipt {self.message_id}/{self.user_id}"
 
 
+class AttachmentStorage(LazyObject):
+    """Django's storage named "attachments" (file system by default, S3 when configured),
+    looked up on first use rather than when the model class is built."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["attachments"]
+
+
+ATTACHMENT_STORAGE = AttachmentStorage()
+
+
+@receiver(setting_changed)
+def _forget_attachment_storage(*, setting: str, **kwargs) -> None:
+    # As Django does for default_storage: a changed STORAGES (tests) takes effect at once.
+    if setting == "STORAGES":
+        ATTACHMENT_STORAGE._wrapped = empty
+
+
 def attachment_storage() -> Storage:
-    """Django's storage named "attachments" (file system by default, S3 when configured).
-
-    A callable, so the storage is looked up when used, not frozen into migrations.
-    """
-
-    return storages["attachments"]
+    """The attachments' storage (a callable, so migrations refer to it, not to its settings)."""
+    return ATTACHMENT_STORAGE
 
 
 class MessageReaction(models.Model):
