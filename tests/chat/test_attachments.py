@@ -69,6 +69,12 @@ def test_an_upload_without_a_file_is_400(alice_client, chat):
     assert error_of(response, 400)["fields"] == {"file": ["No file was submitted."]}
 
 
+def test_an_upload_must_be_multipart(alice_client, chat):
+    url = f"/api/v1/conversations/{chat.pk}/attachments"
+    assert error_of(alice_client.post(url, {"file": "x"}, format="json"), 415)
+    assert not Attachment.objects.exists()
+
+
 def test_an_outsider_cannot_upload(carol, chat):
     assert error_of(upload(client_for(carol), chat, png_bytes()), 404)
     assert not Attachment.objects.exists()
