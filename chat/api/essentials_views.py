@@ -68,7 +68,11 @@ class ReactionView(IdPathAPIView):
         tags=["messages"],
         summary="Take one's reaction back (idempotent)",
         request=None,
-        responses={200: ReactionsOutput},
+        responses={
+            200: ReactionsOutput,
+            400: OpenApiResponse(description="Not exactly one emoji."),
+            410: OpenApiResponse(description="The message was deleted."),
+        },
     )
     def delete(self, request: Request, message_id: int, emoji: str) -> Response:
         message = reaction_actions.remove_reaction(
@@ -88,7 +92,8 @@ class ReactionListView(IdPathAPIView):
                     "message_id": serializers.IntegerField(),
                     "results": ReactorSerializer(many=True),
                 },
-            )
+            ),
+            410: OpenApiResponse(description="The message was deleted."),
         },
     )
     def get(self, request: Request, message_id: int) -> Response:
@@ -246,7 +251,10 @@ class MessageSearchView(IdPathAPIView):
             OpenApiParameter("page", int, description=f"1..{SEARCH_MAX_PAGE}"),
             OpenApiParameter("page_size", int, description="1..50, default 20."),
         ],
-        responses={200: SearchPageSerializer},
+        responses={
+            200: SearchPageSerializer,
+            400: OpenApiResponse(description="No query, or one over SEARCH_QUERY_MAX_LENGTH."),
+        },
     )
     def get(self, request: Request) -> Response:
         query = SearchQuery(data=request.query_params)
