@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from accounts.models import User
-from chat import events, signals
+from chat import events, selectors, signals
 from chat.actions.attachments import attach_to_message
 from chat.errors import InvalidReplyTo
 from chat.mentions import member_ids_named, mentioned_usernames
@@ -49,12 +49,16 @@ NO_SEND_EXTRAS = SendExtras()
 
 def validate_send_extras(
     *,
+    author: User,
     conversation_id: int,
     body: str,
     reply_to_id: int | None = None,
     attachment_ids: Sequence[int] = (),
 ) -> SendExtras:
-    """Check reply_to against the conversation (InvalidReplyTo) and read the @names."""
+    """Check reply_to against the conversation (InvalidReplyTo) and read the @names.
+
+    Outsiders get NotAMember whatever their reply_to, so it cannot probe a conversation.
+    """
     reply_to = None
     if reply_to_id is not None:
         reply_to = (
@@ -63,6 +67,7 @@ def validate_send_extras(
             .first()
         )
         if reply_to is None:
+            selectors.active_membership(user=author, conversation_id=conversation_id)
             raise InvalidReplyTo()
     if reply_to is None and not attachment_ids and "@" not in body:
         return NO_SEND_EXTRAS

@@ -75,6 +75,21 @@ def test_an_upload_must_be_multipart(alice_client, chat):
     assert not Attachment.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [b"--BOUNDARY--\r\n", b"garbage", b"--BOUNDARY\r\nContent-Disposition: form-data\r\n\r\n"],
+)
+def test_a_malformed_multipart_body_is_a_clean_400(alice_client, chat, payload):
+    response = alice_client.generic(
+        "POST",
+        f"/api/v1/conversations/{chat.pk}/attachments",
+        payload,
+        content_type="multipart/form-data; boundary=BOUNDARY",
+    )
+    error_of(response, 400)
+    assert not Attachment.objects.exists()
+
+
 def test_an_outsider_cannot_upload(carol, chat):
     assert error_of(upload(client_for(carol), chat, png_bytes()), 404)
     assert not Attachment.objects.exists()
