@@ -1,4 +1,4 @@
-"""Writes for accounts: signup and presence bookkeeping."""
+"""Writes for accounts: signup, deactivation and presence bookkeeping."""
 
 from datetime import datetime
 
@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from config.errors import DomainError
+from realtime import revocations
 
 
 class UsernameTaken(DomainError):
@@ -31,6 +32,23 @@ def create_user(*, username: str, password: str, email: str = "", display_name: 
     except IntegrityError as exc:  # lost a race with another signup
         raise UsernameTaken() from exc
     return user
+
+
+def deactivate_users(*, user_ids: list[int]) -> int:
+    """Deactivate these users: they can no longer log in, and every node refuses their
+    tokens and sessions and closes their streams within a second of the commit
+    (realtime.revocations). Returns how many were active."""
+    with transaction.atomic():
+        count = User.objects.filter(pk__in=user_ids).update(is_active=False)
+        revocations.revoke_users(user_ids)
+    return count
+
+
+def reactivate_users(*, user_ids: list[int]) -> int:
+    with transaction.atomic():
+        count = User.objects.filter(pk__in=user_ids).update(is_active=True)
+        revocations.restore_users(user_ids)
+    return count
 
 
 def record_last_seen(*, user_id: int, at: datetime) -> None:
