@@ -26,7 +26,6 @@ from notifications.receivers.groups import (
 from notifications.receivers.mentions import (
     on_mentioning_message_deleted,
     on_mentioning_message_edited,
-    on_mentions_read,
     on_message_mentioned,
 )
 
@@ -37,7 +36,6 @@ CONNECTIONS = [
     (chat_signals.message_mentioned, on_message_mentioned),
     (chat_signals.message_edited, on_mentioning_message_edited),
     (chat_signals.message_deleted, on_mentioning_message_deleted),
-    (chat_signals.messages_read, on_mentions_read),
     (chat_signals.messages_delivered, on_messages_delivered),
     (chat_signals.messages_read, on_messages_read),
     (group_signals.members_added, on_members_added),

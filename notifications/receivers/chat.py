@@ -128,6 +128,10 @@ def _acknowledged(
     )
 
 
+# The notifications a device receiving / the reader reading the chat answers (same statement).
+SEEN_WITH_THE_CHAT = [T.MESSAGE_NEW, T.MESSAGE_MENTION]
+
+
 def _update(rows: QuerySet, values: dict[str, Any], *, writes: BulkWrite | None) -> None:
     """`rows.update(**values)`, as a CTE of the ack's one write when there is one.
 
@@ -158,7 +162,7 @@ def on_messages_delivered(
     pending = Notification.objects.filter(
         recipient_id=reader.pk,
         conversation_id=conversation.pk,
-        type=T.MESSAGE_NEW,
+        type__in=SEEN_WITH_THE_CHAT,
         message_id__lte=max(message_ids),
         delivered_at__isnull=True,
     )
@@ -190,7 +194,7 @@ def on_messages_read(
     unread = Notification.objects.filter(
         recipient_id=reader.pk,
         conversation_id=conversation.pk,
-        type=T.MESSAGE_NEW,
+        type__in=SEEN_WITH_THE_CHAT,
         message_id__lte=max(message_ids),
         read_at__isnull=True,
     )

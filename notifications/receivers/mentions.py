@@ -8,10 +8,7 @@ author never notifies themself.
 
 from typing import Any
 
-from django.utils import timezone
-
-from accounts.models import User
-from chat.models import Conversation, Message
+from chat.models import Message
 from notifications import content
 from notifications.fanout import Audience, notify
 from notifications.models import Notification
@@ -50,21 +47,3 @@ def on_mentioning_message_edited(sender: Any, *, message: Message, **kwargs) -> 
 def on_mentioning_message_deleted(sender: Any, *, message: Message, **kwargs) -> None:
     # The words are gone: so are the mentions quoting them (and their unsent deliveries).
     Notification.objects.filter(message_id=message.pk, type=T.MESSAGE_MENTION).delete()
-
-
-def on_mentions_read(
-    sender: Any, *, conversation: Conversation, reader: User, message_ids: list[int], **kwargs
-) -> None:
-    # Reading the chat answers the mentions in it, as it clears the new-message ones.
-    if not message_ids:
-        return
-    now = timezone.now()
-    unread = Notification.objects.filter(
-        recipient_id=reader.pk,
-        conversation_id=conversation.pk,
-        type=T.MESSAGE_MENTION,
-        message_id__lte=max(message_ids),
-        read_at__isnull=True,
-    )
-    unread.filter(delivered_at__isnull=True).update(delivered_at=now)
-    unread.update(read_at=now)
