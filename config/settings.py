@@ -394,6 +394,7 @@ STORAGES = {
                 # Downloads redirect to short-lived signed URLs; the bucket stays private.
                 "querystring_auth": True,
                 "querystring_expire": 300,
+                "signature_version": "s3v4",
             },
         }
         if ATTACHMENT_STORAGE == "s3"

@@ -1,4 +1,8 @@
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.management import call_command
@@ -8,6 +12,7 @@ from chat.models import Attachment, Message
 from groups import actions as group_actions
 from tests.chat.essentials import error_of, png_bytes, send, upload
 from tests.chat.helpers import direct, events_for
+from tests.chat.helpers import send as send_as
 from tests.conftest import client_for
 from tests.factories import UserFactory
 
@@ -227,3 +232,65 @@ def test_purge_attachments_removes_old_unsent_uploads_only(alice_client, chat, a
     assert not any(path.exists() for path in orphan_files)
     call_command("purge_attachments", "--older-than", "0")
     assert set(Attachment.objects.values_list("id", flat=True)) == {old_sent["id"]}
+
+
+def test_with_s3_storage_a_member_is_redirected_to_a_short_lived_signed_url(
+    settings, alice, bob_client, chat
+):
+    settings.ATTACHMENT_STORAGE = "s3"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": "parley-files",
+                "endpoint_url": "https://s3.example.test",
+                "region_name": "eu-west-1",
+                "access_key": "AKIAEXAMPLE",
+                "secret_key": "not-a-real-secret",
+                "location": "attachments",
+                "querystring_auth": True,
+                "querystring_expire": 300,
+                "signature_version": "s3v4",
+            },
+        },
+    }
+    message = send_as(alice, chat, "see file")
+    attachment = Attachment.objects.create(
+        conversation=chat,
+        uploader=alice,
+        message=message,
+        file="1/abc",
+        name="plan.pdf",
+        content_type="application/pdf",
+        size=10,
+    )
+    response = bob_client.get(f"/api/v1/attachments/{attachment.pk}")
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith("https://s3.example.test/parley-files/attachments/1/abc?")
+    assert "X-Amz-Signature=" in location and "X-Amz-Expires=300" in location
+    assert "response-content-disposition=attachment" in location
+
+
+def test_the_environment_selects_the_s3_storage():
+    script = (
+        "import json, config.settings as s; a = s.STORAGES['attachments']; "
+        "print(json.dumps([a['BACKEND'], a['OPTIONS']['bucket_name'], "
+        "a['OPTIONS']['endpoint_url'], a['OPTIONS']['querystring_auth']]))"
+    )
+    env = {
+        **os.environ,
+        "ATTACHMENT_STORAGE": "s3",
+        "AWS_STORAGE_BUCKET_NAME": "parley-files",
+        "AWS_S3_ENDPOINT_URL": "https://minio.internal:9000",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out) == [
+        "storages.backends.s3.S3Storage",
+        "parley-files",
+        "https://minio.internal:9000",
+        True,
+    ]
