@@ -22,3 +22,4 @@ run "stream opens" bench.opens --streams 3000
 run "1,000 receivers, 100 senders, 200 msg/s" bench.latency --pairs 500 --senders 100 --rate 200 --duration 15 --max-inflight 2000
 run "1,000 receivers, 100 senders, 300 msg/s" bench.latency --pairs 500 --senders 100 --rate 300 --duration 10 --max-inflight 4000
 run "mixed: every message acked delivered and read" bench.latency --pairs 500 --senders 100 --rate 100 --duration 15 --mixed --max-inflight 2000
+run "highest sustained rate, 2 processes behind nginx" bench.throughput --nodes 2 --nginx --pairs 500 --senders 100 --rates 50,100,200,300,400,500 --duration 10 --max-inflight 4000

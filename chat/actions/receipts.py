@@ -77,21 +77,14 @@ def _deliver(membership: Membership, *, user: User, up_to: int, now: datetime) -
     membership.last_delivered_message_id = up_to
     membership.last_delivered_at = now
     membership.save(update_fields=["last_delivered_message_id", "last_delivered_at"])
-    realtime.publish(
-        event_types.MESSAGE_DELIVERED,
-        events.pointer_moved(
-            conversation_id=membership.conversation_id, user_id=user.pk, up_to=up_to, at=now
-        ),
-        user_ids=selectors.active_member_ids(conversation_id=membership.conversation_id),
+    _publish_delivered(
+        membership.conversation,
+        user=user,
+        up_to=up_to,
+        now=now,
+        member_ids=selectors.active_member_ids(conversation_id=membership.conversation_id),
+        acked=acked,
     )
-    if acked:
-        signals.messages_delivered.send(
-            sender=Conversation,
-            conversation=membership.conversation,
-            reader=user,
-            message_ids=[message_id for message_id, _ in acked],
-            author_ids=_author_ids(acked),
-        )
 
 
 def _mark_read_with_orm(*, user: User, conversation_id: int, up_to: int) -> Membership:
@@ -136,55 +129,16 @@ def _mark_read_with_orm(*, user: User, conversation_id: int, up_to: int) -> Memb
             .count()
         )
         membership.save(update_fields=["last_read_message_id", "last_read_at", "unread_count"])
-        _publish_read(membership, user=user, up_to=up_to, now=now, acked=acked)
-    return membership
-
-
-def _publish_read(
-    membership: Membership,
-    *,
-    user: User,
-    up_to: int,
-    now: datetime,
-    acked: list[tuple[int, int]],
-) -> None:
-    conversation_id = membership.conversation_id
-    # The reader's other devices learn the new unread count; nobody else sees it.
-    realtime.publish(
-        event_types.MESSAGE_READ,
-        events.pointer_moved(
-            conversation_id=conversation_id,
-            user_id=user.pk,
+        _publish_read(
+            membership.conversation,
+            membership,
+            user=user,
             up_to=up_to,
-            at=now,
-            unread_count=membership.unread_count,
-        ),
-        user_ids=[user.pk],
-    )
-    if user.send_read_receipts:
-        others = [
-            member_id
-            for member_id in selectors.active_member_ids(conversation_id=conversation_id)
-            if member_id != user.pk
-        ]
-        realtime.publish(
-            event_types.MESSAGE_READ,
-            events.pointer_moved(
-                conversation_id=conversation_id, user_id=user.pk, up_to=up_to, at=now
-            ),
-            user_ids=others,
+            now=now,
+            member_ids=selectors.active_member_ids(conversation_id=conversation_id),
+            acked=acked,
         )
-    if acked:
-        # Sent whatever the reader's setting: receivers clear the reader's own
-        # notifications, and must themselves tell authors only when
-        # `reader.send_read_receipts` is on.
-        signals.messages_read.send(
-            sender=Conversation,
-            conversation=membership.conversation,
-            reader=user,
-            message_ids=[message_id for message_id, _ in acked],
-            author_ids=_author_ids(acked),
-        )
+    return membership
 
 
 def _ack_sql(*, read: bool, columns: dict[str, str]) -> str:
@@ -310,7 +264,7 @@ def _ack(*, user: User, conversation_id: int, up_to: int, read: bool) -> Members
                     audience=extra,
                 )
             if read:
-                _publish_read_set_based(
+                _publish_read(
                     conversation,
                     membership,
                     user=user,
@@ -337,28 +291,38 @@ def _current_unread(conversation_id: int, user_id: int) -> int:
 
 
 def _publish_delivered(
-    conversation, *, user, up_to, now, member_ids, acked, writes, audience
+    conversation: Conversation,
+    *,
+    user: User,
+    up_to: int,
+    now: datetime,
+    member_ids: list[int],
+    acked: list[tuple[int, int]],
+    writes: BulkWrite | None = None,
+    audience: dict | None = None,
 ) -> None:
+    """`message.delivered` to every member, and the signal for the newly acked messages."""
     realtime.publish(
         event_types.MESSAGE_DELIVERED,
         events.pointer_moved(conversation_id=conversation.pk, user_id=user.pk, up_to=up_to, at=now),
         user_ids=member_ids,
     )
-    if acked:
-        signals.messages_delivered.send(
-            sender=Conversation,
-            conversation=conversation,
-            reader=user,
-            message_ids=[message_id for message_id, _ in acked],
-            author_ids=_author_ids(acked),
-            writes=writes,
-            audience=audience,
-        )
+    _acknowledged(signals.messages_delivered, conversation, user, acked, writes, audience)
 
 
-def _publish_read_set_based(
-    conversation, membership, *, user, up_to, now, member_ids, acked, writes, audience
+def _publish_read(
+    conversation: Conversation,
+    membership: Membership,
+    *,
+    user: User,
+    up_to: int,
+    now: datetime,
+    member_ids: list[int],
+    acked: list[tuple[int, int]],
+    writes: BulkWrite | None = None,
+    audience: dict | None = None,
 ) -> None:
+    # The reader's other devices learn the new unread count; nobody else sees it.
     realtime.publish(
         event_types.MESSAGE_READ,
         events.pointer_moved(
@@ -378,11 +342,17 @@ def _publish_read_set_based(
             ),
             user_ids=[member_id for member_id in member_ids if member_id != user.pk],
         )
+    # Sent whatever the reader's setting: receivers clear the reader's own notifications,
+    # and must themselves tell authors only when `reader.send_read_receipts` is on.
+    _acknowledged(signals.messages_read, conversation, user, acked, writes, audience)
+
+
+def _acknowledged(signal, conversation, reader, acked, writes, audience) -> None:
     if acked:
-        signals.messages_read.send(
+        signal.send(
             sender=Conversation,
             conversation=conversation,
-            reader=user,
+            reader=reader,
             message_ids=[message_id for message_id, _ in acked],
             author_ids=_author_ids(acked),
             writes=writes,
