@@ -60,3 +60,37 @@ class InvalidAck(DomainError):
 class CannotChatWithSelf(DomainError):
     code = "invalid"
     message = "You cannot open a direct conversation with yourself."
+
+
+# --- chat essentials: replies, reactions, attachments, search -----------------------
+
+
+class InvalidReplyTo(DomainError):
+    code = "invalid_reply_to"
+    message = "reply_to must be the id of a message in this conversation."
+
+
+class InvalidEmoji(DomainError):
+    code = "invalid_emoji"
+    message = "A reaction must be exactly one emoji."
+
+
+class InvalidAttachment(DomainError):
+    code = "invalid_attachment"
+    message = "attachment_ids must be your own unsent uploads to this conversation."
+
+
+class AttachmentTooLarge(DomainError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "attachment_too_large"
+    message = "The file is larger than the attachment limit."
+
+
+class AttachmentNotFound(NotFound):
+    code = "attachment_not_found"
+    message = "Attachment not found."
+
+
+class InvalidSearch(DomainError):
+    code = "invalid"
+    message = "The search query is invalid."

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from accounts.models import User
+from chat.message_extras import NO_EXTRAS
 from chat.models import Conversation, Membership, Message
 
 
@@ -47,8 +48,13 @@ def message_status(message: Message, *, delivered_up_to: int | None, read_up_to:
 
 
 def message_data(message: Message, *, status: str | None = None) -> dict[str, Any]:
-    """A message as clients see it; a deleted one keeps its place but loses its body."""
+    """A message as clients see it; a deleted one keeps its place but loses its body.
+
+    Replies, mentions, reactions and attachments come from `message.extras`
+    (chat.message_extras.load_extras, or set by the send path); without it they are empty.
+    """
     deleted = message.deleted_at is not None
+    extras = getattr(message, "extras", NO_EXTRAS)
     return {
         "id": message.pk,
         "conversation_id": message.conversation_id,
@@ -60,6 +66,7 @@ def message_data(message: Message, *, status: str | None = None) -> dict[str, An
         "deleted_at": iso(message.deleted_at),
         "is_deleted": deleted,
         "status": status,
+        **extras.data(deleted=deleted),
     }
 
 
@@ -123,6 +130,15 @@ def message_new(message: Message, *, peer: User | None) -> dict[str, Any]:
 
 def message_updated(message: Message) -> dict[str, Any]:
     return {"conversation_id": message.conversation_id, "message": message_data(message)}
+
+
+def message_reactions(message: Message) -> dict[str, Any]:
+    """`message.reactions`: the message's emoji counts after a change (`me` per recipient)."""
+    return {
+        "conversation_id": message.conversation_id,
+        "message_id": message.pk,
+        "reactions": [reaction.data() for reaction in message.extras.reactions],
+    }
 
 
 def message_deleted(message: Message, *, deleted_by: User) -> dict[str, Any]:

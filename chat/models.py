@@ -6,9 +6,13 @@ the chat actions keep exact in the same transaction as every send, read and dele
 """
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import F, Q
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 
 
 class Conversation(models.Model):
@@ -118,6 +122,10 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
     )
     body = models.TextField()
+    # The message this one answers (same conversation; checked on send).
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The sending device's UUID for this message: a resend with the same one is a no-op.
     client_id = models.UUIDField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -176,3 +184,116 @@ class MessageReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"receipt {self.message_id}/{self.user_id}"
+
+
+class AttachmentStorage(LazyObject):
+    """Django's storage named "attachments" (file system by default, S3 when configured),
+    looked up on first use rather than when the model class is built."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["attachments"]
+
+
+ATTACHMENT_STORAGE = AttachmentStorage()
+
+
+@receiver(setting_changed)
+def _forget_attachment_storage(*, setting: str, **kwargs) -> None:
+    # As Django does for default_storage: a changed STORAGES (tests) takes effect at once.
+    if setting == "STORAGES":
+        ATTACHMENT_STORAGE._wrapped = empty
+
+
+def attachment_storage() -> Storage:
+    """The attachments' storage (a callable, so migrations refer to it, not to its settings)."""
+    return ATTACHMENT_STORAGE
+
+
+class MessageReaction(models.Model):
+    """One user's emoji on one message: at most one of each emoji per user and message."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_reactions"
+    )
+    emoji = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "emoji", "user"], name="reaction_message_emoji_user_uniq"
+            ),
+        ]
+        indexes = [
+            # "Which emoji did I use lately" (the picker's frequent list).
+            models.Index(fields=["user", "-created_at"], name="reaction_user_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} by {self.user_id} on {self.message_id}"
+
+
+class MessageMention(models.Model):
+    """A member named with @username in a message: a per-recipient flag, like a receipt."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_mentions"
+    )
+    # Denormalised so the chat list's badge (mentions after my read pointer) is one index range.
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="mention_message_user_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "conversation", "message"], name="mention_badge"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.user_id} in {self.message_id}"
+
+
+class Attachment(models.Model):
+    """A file uploaded to a conversation; it belongs to a message once that is sent.
+
+    Uploads never sent (message NULL) are removed by `manage.py purge_attachments`.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="attachments"
+    )
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attachments"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(storage=attachment_storage, max_length=255)
+    thumbnail = models.FileField(storage=attachment_storage, max_length=255, blank=True)
+    # The name as uploaded (shown and offered on download); never used as a storage path.
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=127)
+    size = models.BigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # The orphan purge: unsent uploads older than a cut-off.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(message__isnull=True),
+                name="attachment_unsent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"attachment #{self.pk} ({self.name})"
+
+    @property
+    def is_image(self) -> bool:
+        return bool(self.thumbnail)

@@ -3,11 +3,18 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Case, F, Min, QuerySet, When
+from django.db.models import Case, Count, F, Min, QuerySet, When
 
 from accounts.models import User
-from chat.errors import MessageNotFound, NotAMember
-from chat.models import Conversation, Membership, Message, MessageReceipt
+from chat.errors import AttachmentNotFound, MessageNotFound, NotAMember
+from chat.models import (
+    Attachment,
+    Conversation,
+    Membership,
+    Message,
+    MessageMention,
+    MessageReceipt,
+)
 
 
 def active_membership(*, user: User, conversation_id: int, for_update: bool = False) -> Membership:
@@ -222,3 +229,46 @@ def receipts_for(*, message: Message) -> list[Receipt]:
             )
         )
     return receipts
+
+
+def unread_mention_counts(*, viewer: User, memberships: Sequence[Membership]) -> dict[int, int]:
+    """Per conversation: messages after the viewer's read pointer that mention them (one query)."""
+    conversation_ids = [membership.conversation_id for membership in memberships]
+    if not conversation_ids:
+        return {}
+    rows = (
+        MessageMention.objects.filter(
+            user=viewer,
+            conversation_id__in=conversation_ids,
+            message__deleted_at__isnull=True,
+            conversation__memberships__user=viewer,
+            message_id__gt=F("conversation__memberships__last_read_message_id"),
+        )
+        .values("conversation_id")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return {row["conversation_id"]: row["count"] for row in rows}
+
+
+def visible_attachment(*, user: User, attachment_id: int) -> Attachment:
+    """An attachment the user may download, else AttachmentNotFound (404).
+
+    An unsent upload is its uploader's alone; a sent one is for the current members of
+    its conversation while its message is not deleted.
+    """
+    attachment = Attachment.objects.select_related("message").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise AttachmentNotFound()
+    if attachment.message is None:
+        if attachment.uploader_id != user.pk:
+            raise AttachmentNotFound()
+        return attachment
+    if attachment.message.deleted_at is not None:
+        raise AttachmentNotFound()
+    is_member = Membership.objects.filter(
+        conversation_id=attachment.conversation_id, user=user, left_at__isnull=True
+    ).exists()
+    if not is_member:
+        raise AttachmentNotFound()
+    return attachment

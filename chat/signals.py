@@ -24,3 +24,7 @@ message_deleted = Signal()
 # (distinct authors of those messages, never the reader).
 messages_delivered = Signal()
 messages_read = Signal()
+
+# message: chat.Message (author, body, conversation loaded), user_ids: list[int] (the
+# members newly @mentioned in it, maybe the author): on send, and on edit for added names.
+message_mentioned = Signal()

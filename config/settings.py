@@ -272,6 +272,21 @@ MESSAGE_MAX_LENGTH = env.int("MESSAGE_MAX_LENGTH", default=4000)
 MESSAGE_EDIT_WINDOW = timedelta(minutes=env.int("MESSAGE_EDIT_WINDOW_MINUTES", default=15))
 GROUP_MAX_MEMBERS = env.int("GROUP_MAX_MEMBERS", default=1024)
 
+# --- Chat essentials: attachments and search -----------------------------------
+
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENTS_PER_MESSAGE = env.int("ATTACHMENTS_PER_MESSAGE", default=10)
+# Uploads not attached to a message after this long are orphans for purge_attachments.
+ATTACHMENT_ORPHAN_HOURS = env.int("ATTACHMENT_ORPHAN_HOURS", default=24)
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Behind nginx: answer file downloads with `X-Accel-Redirect: <prefix><storage name>` and let
+# nginx send the bytes from its `internal` location (docker/nginx/parley.conf.template).
+# Empty: the node streams the file itself (the embedded default).
+ATTACHMENT_ACCEL_REDIRECT_PREFIX = env.str("ATTACHMENT_ACCEL_REDIRECT_PREFIX", default="")
+# "filesystem" (MEDIA_ROOT/attachments) or "s3" (django-storages; AWS_* variables below).
+ATTACHMENT_STORAGE = env.str("ATTACHMENT_STORAGE", default="filesystem")
+SEARCH_QUERY_MAX_LENGTH = env.int("SEARCH_QUERY_MAX_LENGTH", default=200)
+
 # --- Real time ---------------------------------------------------------------
 
 EVENTSTREAM_STORAGE_CLASS = "realtime.storage.EventLogStorage"
@@ -399,6 +414,30 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default=""),
+                "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+                "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+                "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+                "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+                "location": "attachments",
+                "default_acl": None,
+                "file_overwrite": False,
+                # Downloads redirect to short-lived signed URLs; the bucket stays private.
+                "querystring_auth": True,
+                "querystring_expire": 300,
+                "signature_version": "s3v4",
+            },
+        }
+        if ATTACHMENT_STORAGE == "s3"
+        else {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": MEDIA_ROOT / "attachments", "base_url": None},
+        }
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

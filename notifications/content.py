@@ -31,6 +31,10 @@ def new_message_title(*, author: str, group_name: str | None) -> str:
     return f"{author}{where(group_name)}"
 
 
+def mention_title(*, author: str, group_name: str | None) -> str:
+    return f"{author} mentioned you{where(group_name)}"
+
+
 def receipt_title(*, reader: str, read: bool, count: int) -> str:
     verb = "read" if read else "received"
     what = "your message" if count == 1 else f"{count} of your messages"

@@ -3,8 +3,8 @@
 Defaults (a user's stored preferences override them per type and channel):
 - in-app: every type except `message.delivered` and `message.read`, which would
   fire for every tick of every message (the chat UI shows ticks already);
-- push: new messages, being added to / removed from a group, a group deleted;
-- email: new messages and being added to a group (emails wait
+- push: new messages, mentions, being added to / removed from a group, a group deleted;
+- email: new messages, mentions and being added to a group (emails wait
   DELIVERY_EMAIL_DELAY_SECONDS and are skipped when read in-app meanwhile);
 - sms: nothing (opt-in; needs a number).
 
@@ -25,8 +25,10 @@ OUTBOUND_CHANNELS = (Channel.EMAIL.value, Channel.PUSH.value, Channel.SMS.value)
 
 T = NotificationType
 _CHATTY = {T.MESSAGE_DELIVERED, T.MESSAGE_READ}
-_PUSH = {T.MESSAGE_NEW, T.GROUP_INVITE, T.GROUP_MEMBER_REMOVED, T.GROUP_DELETED}
-_EMAIL = {T.MESSAGE_NEW, T.GROUP_INVITE}
+_PUSH = {
+    T.MESSAGE_NEW, T.MESSAGE_MENTION, T.GROUP_INVITE, T.GROUP_MEMBER_REMOVED, T.GROUP_DELETED,
+}  # fmt: skip
+_EMAIL = {T.MESSAGE_NEW, T.MESSAGE_MENTION, T.GROUP_INVITE}
 
 DEFAULT_CHANNELS: dict[str, dict[str, bool]] = {
     kind.value: {

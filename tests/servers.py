@@ -290,7 +290,12 @@ class RedisServer:
 
 
 def render_nginx_site(
-    *, upstreams: Sequence[str], listen: str, static_root: Path, access_log: Path
+    *,
+    upstreams: Sequence[str],
+    listen: str,
+    static_root: Path,
+    access_log: Path,
+    media_root: Path | None = None,
 ) -> str:
     """docker/nginx/parley.conf.template with its placeholders filled, as envsubst would."""
     servers = "\n    ".join(
@@ -305,6 +310,7 @@ def render_nginx_site(
         "${PARLEY_LISTEN}": listen,
         "${PARLEY_STATIC_ROOT}": str(static_root).rstrip("/"),
         "${PARLEY_ACCESS_LOG}": str(access_log),
+        "${PARLEY_MEDIA_ROOT}": str(media_root or static_root.parent / "media").rstrip("/"),
     }.items():
         if placeholder not in text:
             raise RuntimeError(f"{NGINX_TEMPLATE} lost its {placeholder} placeholder")
@@ -322,6 +328,7 @@ class NginxProxy:
         work_dir: Path | None = None,
         port: int | None = None,
         static_root: Path | None = None,
+        media_root: Path | None = None,
     ) -> None:
         self.upstreams = [u.address if isinstance(u, DaphneNode) else u for u in upstreams]
         if not self.upstreams:
@@ -330,6 +337,7 @@ class NginxProxy:
         self.port = port or free_port()
         self.url = f"http://{LOCALHOST}:{self.port}"
         self.static_root = Path(static_root or self.work_dir / "static")
+        self.media_root = Path(media_root or self.work_dir / "media")
         self.conf_path = self.work_dir / "nginx.conf"
         self.site_path = self.work_dir / "parley.conf"
         self.log_path = self.work_dir / "error.log"
@@ -347,6 +355,7 @@ class NginxProxy:
                 listen=f"{LOCALHOST}:{self.port}",
                 static_root=self.static_root,
                 access_log=self.access_log_path,
+                media_root=self.media_root,
             )
         )
         work = self.work_dir
@@ -482,7 +491,7 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 @pytest.fixture
 def nginx_proxy(tmp_path: Path) -> Iterator[Callable[..., NginxProxy]]:
-    """Factory: `start_proxy(upstreams, *, static_root=None) -> NginxProxy`, started.
+    """Factory: `start_proxy(upstreams, *, static_root=None, media_root=None) -> NginxProxy`.
 
     `upstreams` are DaphneNodes or "host:port" strings. Skips the test when nginx is absent.
     """
@@ -491,10 +500,15 @@ def nginx_proxy(tmp_path: Path) -> Iterator[Callable[..., NginxProxy]]:
     proxies: list[NginxProxy] = []
 
     def start_proxy(
-        upstreams: Sequence[str | DaphneNode], *, static_root: Path | None = None
+        upstreams: Sequence[str | DaphneNode],
+        *,
+        static_root: Path | None = None,
+        media_root: Path | None = None,
     ) -> NginxProxy:
         work_dir = tmp_path / f"nginx-{len(proxies)}"
-        proxy = NginxProxy(upstreams, work_dir=work_dir, static_root=static_root)
+        proxy = NginxProxy(
+            upstreams, work_dir=work_dir, static_root=static_root, media_root=media_root
+        )
         proxies.append(proxy)
         return proxy.start()
 

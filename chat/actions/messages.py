@@ -8,6 +8,7 @@ from django.utils import timezone
 import realtime
 from accounts.models import User
 from chat import events, selectors, signals
+from chat.actions import send_extras
 from chat.errors import (
     EditWindowClosed,
     InvalidMessage,
@@ -22,12 +23,15 @@ from realtime import event_types
 MODERATING_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
 
 
-def clean_body(body: object) -> str:
-    """The body as stored: a string, stripped, 1..MESSAGE_MAX_LENGTH characters."""
+def clean_body(body: object, *, allow_blank: bool = False) -> str:
+    """The body as stored: a string, stripped, 1..MESSAGE_MAX_LENGTH characters.
+
+    `allow_blank`: a message that carries attachments may have no words.
+    """
     if not isinstance(body, str):
         raise InvalidMessage("The message body must be a string.")
     body = body.strip()
-    if not body:
+    if not body and not allow_blank:
         raise InvalidMessage("The message body may not be blank.")
     if len(body) > settings.MESSAGE_MAX_LENGTH:
         raise InvalidMessage(
@@ -69,9 +73,8 @@ def edit_message(*, user: User, message_id: int, body: str) -> Message:
         message.edited_at = timezone.now()
         message.save(update_fields=["body", "edited_at"])
         member_ids = selectors.active_member_ids(conversation_id=message.conversation_id)
-        realtime.publish(
-            event_types.MESSAGE_UPDATED, events.message_updated(message), user_ids=member_ids
-        )
+        send_extras.refresh_mentions(message=message)
+        send_extras.publish_updated(message=message, member_ids=member_ids, viewer=user)
         signals.message_edited.send(sender=Conversation, message=message, member_ids=member_ids)
     return message
 
@@ -114,9 +117,7 @@ def restore_message(*, moderator: User, message_id: int) -> Message:
         message.save(update_fields=["deleted_at", "deleted_by"])
         _unread_members(message).update(unread_count=F("unread_count") + 1)
         member_ids = selectors.active_member_ids(conversation_id=message.conversation_id)
-        realtime.publish(
-            event_types.MESSAGE_UPDATED, events.message_updated(message), user_ids=member_ids
-        )
+        send_extras.publish_updated(message=message, member_ids=member_ids, viewer=moderator)
     return message
 
 

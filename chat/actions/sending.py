@@ -23,6 +23,7 @@ from django.utils import timezone
 import realtime
 from accounts.models import User
 from chat import audience, events, metrics, selectors, signals
+from chat.actions import send_extras
 from chat.actions.messages import clean_body
 from chat.errors import ClientIdReused, NotAMember
 from chat.models import Conversation, Membership, Message
@@ -47,8 +48,9 @@ def _store_sql() -> str:
     # Only quoted table names are interpolated; every value is a named parameter.
     return (
         f"WITH ins AS (INSERT INTO {message} "  # noqa: S608
-        "(conversation_id, author_id, body, client_id, created_at) "
-        "SELECT %(conversation_id)s, %(author_id)s, %(body)s, %(client_id)s, %(now)s "
+        "(conversation_id, author_id, body, client_id, created_at, reply_to_id) "
+        "SELECT %(conversation_id)s, %(author_id)s, %(body)s, %(client_id)s, %(now)s, "
+        "%(reply_to_id)s "
         f"WHERE EXISTS (SELECT 1 FROM {membership} WHERE conversation_id = %(conversation_id)s "
         "AND user_id = %(author_id)s AND left_at IS NULL) "
         "ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id), "
@@ -87,7 +89,13 @@ class _Stored:
 
 
 def send_message(
-    *, author: User, conversation_id: int, body: str, client_id: uuid.UUID
+    *,
+    author: User,
+    conversation_id: int,
+    body: str,
+    client_id: uuid.UUID,
+    reply_to: int | None = None,
+    attachment_ids: tuple[int, ...] | list[int] = (),
 ) -> tuple[Message, bool]:
     """Post `body` to the conversation; returns (message, created).
 
@@ -96,11 +104,18 @@ def send_message(
     Every other current member gets one more unread message and a `message.new`
     event; the author's own devices get the event too. Non-members get NotAMember.
     `author` may be a User built from a token's claims (only its pk is read).
+    `reply_to`, @mentions and `attachment_ids`: chat/actions/send_extras.py (nothing extra
+    is read or written for a plain text message).
     """
-    body = clean_body(body)
+    body = clean_body(body, allow_blank=bool(attachment_ids))
     if connection.vendor != "postgresql":
         return _send_with_orm(
-            author=author, conversation_id=conversation_id, body=body, client_id=client_id
+            author=author,
+            conversation_id=conversation_id,
+            body=body,
+            client_id=client_id,
+            reply_to=reply_to,
+            attachment_ids=attachment_ids,
         )
     now = timezone.now()
     params = {
@@ -112,6 +127,14 @@ def send_message(
     }
     writes = BulkWrite()
     with transaction.atomic():
+        extras = send_extras.validate_send_extras(
+            author=author,
+            conversation_id=conversation_id,
+            body=body,
+            reply_to_id=reply_to,
+            attachment_ids=attachment_ids,
+        )
+        params["reply_to_id"] = extras.reply_to_id
         stored = _store(params)
         if stored is None:
             return _earlier_send(
@@ -125,7 +148,9 @@ def send_message(
             raise NotAMember()
         recipients = [_recipient(row) for row in rows if row[1] is not None]
         message = stored.message
+        message.reply_to_id = extras.reply_to_id
         with realtime.batched(writes):
+            send_extras.store_send_extras(message=message, extras=extras)
             _publish_new(stored, recipients)
             names = list(columns)
             signals.message_sent.send(
@@ -212,7 +237,13 @@ def _earlier_send(*, author: User, client_id: uuid.UUID, conversation_id: int) -
 
 
 def _send_with_orm(
-    *, author: User, conversation_id: int, body: str, client_id: uuid.UUID
+    *,
+    author: User,
+    conversation_id: int,
+    body: str,
+    client_id: uuid.UUID,
+    reply_to: int | None,
+    attachment_ids: tuple[int, ...] | list[int],
 ) -> tuple[Message, bool]:
     """The same steps through the ORM, for databases without data-modifying CTEs."""
     now = timezone.now()
@@ -226,14 +257,27 @@ def _send_with_orm(
         if conversation is None:
             raise NotAMember()
         selectors.active_membership(user=author, conversation_id=conversation.pk)
+        extras = send_extras.validate_send_extras(
+            author=author,
+            conversation_id=conversation.pk,
+            body=body,
+            reply_to_id=reply_to,
+            attachment_ids=attachment_ids,
+        )
         if Message.objects.filter(author_id=author.pk, client_id=client_id).exists():
             return _earlier_send(
                 author=author, client_id=client_id, conversation_id=conversation_id
             ), False
         author = User.objects.get(pk=author.pk)
         message = Message.objects.create(
-            conversation=conversation, author=author, body=body, client_id=client_id, created_at=now
+            conversation=conversation,
+            author=author,
+            body=body,
+            client_id=client_id,
+            created_at=now,
+            reply_to_id=extras.reply_to_id,
         )
+        send_extras.store_send_extras(message=message, extras=extras)
         conversation.last_message = message
         conversation.last_message_at = now
         conversation.save(update_fields=["last_message", "last_message_at"])

@@ -76,8 +76,8 @@ def _drf_errors(serializer_class, data: Any, *, user: Any, conversation_id: int)
 
 def _send_input(data: Any) -> dict | None:
     """{body, client_id} when plainly valid, else None (the serializer then decides)."""
-    if not isinstance(data, dict):
-        return None
+    if not isinstance(data, dict) or "reply_to" in data or "attachment_ids" in data:
+        return None  # replies and attachments: the serializer checks them
     body, client_id = data.get("body"), data.get("client_id")
     if not isinstance(body, str) or not isinstance(client_id, str):
         return None

@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from chat import events, selectors
+from chat.message_extras import load_extras
 from chat.models import Membership, Message
 
 MAX_ID = 2**63 - 1  # the largest BIGINT: larger ids cannot exist and must not reach SQL
@@ -60,11 +61,37 @@ class OpenDirectInput(serializers.Serializer):
 
 
 class SendInput(serializers.Serializer):
-    body = message_body_field()
+    body = StrictCharField(
+        trim_whitespace=True,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=f"1..{settings.MESSAGE_MAX_LENGTH} characters after stripping whitespace; "
+        "may be empty (or left out) when `attachment_ids` are given.",
+    )
     client_id = StrictUUIDField(help_text="The client's id for this message (UUID).")
+    reply_to = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="The id of the message (of this conversation) this one answers.",
+    )
+    attachment_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        default=list,
+        help_text="The caller's own uploads to this conversation not yet sent "
+        "(POST .../attachments).",
+    )
 
     def validate_body(self, body: str) -> str:
         return _check_length(body)
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("body") and not attrs.get("attachment_ids"):
+            raise serializers.ValidationError({"body": ["This field may not be blank."]})
+        return attrs
 
 
 class EditInput(serializers.Serializer):
@@ -102,6 +129,30 @@ class UserRefSerializer(serializers.Serializer):
     avatar_colour = serializers.CharField()
 
 
+class QuoteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = UserRefSerializer()
+    body = serializers.CharField(help_text="The start of the quoted message (empty if deleted).")
+    is_deleted = serializers.BooleanField()
+
+
+class ReactionSerializer(serializers.Serializer):
+    emoji = serializers.CharField()
+    count = serializers.IntegerField()
+    me = serializers.BooleanField(help_text="Whether the caller (the event's recipient) is one.")
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(help_text="The file name as uploaded.")
+    content_type = serializers.CharField(help_text="Sniffed from the bytes.")
+    size = serializers.IntegerField()
+    url = serializers.CharField(help_text="GET: the file (members of the conversation only).")
+    thumbnail_url = serializers.CharField(allow_null=True, help_text="Images: a WebP preview.")
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+
+
 class MessageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     conversation_id = serializers.IntegerField()
@@ -118,6 +169,12 @@ class MessageSerializer(serializers.Serializer):
         help_text="The caller's own messages: sent, delivered to / read by every other "
         "member. Null for others' messages.",
     )
+    reply_to = QuoteSerializer(allow_null=True)
+    mentions = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The ids of the members @mentioned."
+    )
+    reactions = ReactionSerializer(many=True)
+    attachments = AttachmentSerializer(many=True)
 
 
 class GroupRefSerializer(serializers.Serializer):
@@ -136,6 +193,9 @@ class ConversationSerializer(serializers.Serializer):
     last_message_at = serializers.DateTimeField(allow_null=True)
     last_message = MessageSerializer(allow_null=True)
     unread_count = serializers.IntegerField()
+    unread_mention_count = serializers.IntegerField(
+        help_text="Unread messages that @mention the caller (the chat list's badge)."
+    )
     last_delivered_message_id = serializers.IntegerField()
     last_read_message_id = serializers.IntegerField()
     role = serializers.ChoiceField(choices=Membership.Role.choices)
@@ -190,9 +250,11 @@ class ReceiptListSerializer(serializers.Serializer):
 
 
 def conversation_rows(memberships: Sequence[Membership], *, viewer: User) -> list[dict]:
-    """The conversation list items for `viewer`, in three queries whatever their number."""
+    """The conversation list items for `viewer`: a fixed number of queries, however many."""
     conversations = [membership.conversation for membership in memberships]
     peers = selectors.peers_by_conversation(conversations, viewer_id=viewer.pk)
+    load_extras([conversation.last_message for conversation in conversations], viewer_id=viewer.pk)
+    mention_badges = selectors.unread_mention_counts(viewer=viewer, memberships=memberships)
     ticks = selectors.ticks_by_conversation(
         conversation_ids=[conversation.pk for conversation in conversations], viewer_id=viewer.pk
     )
@@ -206,28 +268,32 @@ def conversation_rows(memberships: Sequence[Membership], *, viewer: User) -> lis
             status = events.message_status(
                 last, delivered_up_to=tick.delivered_up_to, read_up_to=tick.read_up_to
             )
-        rows.append(
-            events.conversation_data(
-                membership, peer=peers.get(conversation.pk), last_message_status=status
-            )
+        row = events.conversation_data(
+            membership, peer=peers.get(conversation.pk), last_message_status=status
         )
+        row["unread_mention_count"] = mention_badges.get(conversation.pk, 0)
+        rows.append(row)
     return rows
 
 
-def message_rows(messages: Sequence[Message], *, viewer: User, ticks: selectors.Ticks) -> list:
-    return [
-        events.message_data(
-            message,
-            status=(
-                events.message_status(
-                    message, delivered_up_to=ticks.delivered_up_to, read_up_to=ticks.read_up_to
-                )
-                if message.author_id == viewer.pk
-                else None
-            ),
-        )
-        for message in messages
-    ]
+def message_rows(
+    messages: Sequence[Message],
+    *,
+    viewer: User,
+    ticks: selectors.Ticks | dict[int, selectors.Ticks],
+) -> list:
+    """Messages as `viewer` sees them; `ticks` of their one conversation, or per conversation."""
+    load_extras(messages, viewer_id=viewer.pk)
+    rows = []
+    for message in messages:
+        status = None
+        if message.author_id == viewer.pk:
+            tick = ticks[message.conversation_id] if isinstance(ticks, dict) else ticks
+            status = events.message_status(
+                message, delivered_up_to=tick.delivered_up_to, read_up_to=tick.read_up_to
+            )
+        rows.append(events.message_data(message, status=status))
+    return rows
 
 
 def member_pointer_rows(memberships: Sequence[Membership], *, viewer: User) -> list[dict]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chat.api import views
+from chat.api import essentials_views, views
 
 urlpatterns = [
     path("conversations", views.ConversationListView.as_view(), name="conversation-list"),
@@ -35,4 +35,30 @@ urlpatterns = [
         views.MessageReceiptsView.as_view(),
         name="message-receipts",
     ),
+    path(
+        "messages/<int:message_id>/reactions",
+        essentials_views.ReactionListView.as_view(),
+        name="message-reactions",
+    ),
+    path(
+        "messages/<int:message_id>/reactions/<str:emoji>",
+        essentials_views.ReactionView.as_view(),
+        name="message-reaction",
+    ),
+    path(
+        "conversations/<int:conversation_id>/attachments",
+        essentials_views.AttachmentUploadView.as_view(),
+        name="conversation-attachments",
+    ),
+    path(
+        "attachments/<int:attachment_id>",
+        essentials_views.AttachmentFileView.as_view(),
+        name="attachment-file",
+    ),
+    path(
+        "attachments/<int:attachment_id>/thumbnail",
+        essentials_views.AttachmentThumbnailView.as_view(),
+        name="attachment-thumbnail",
+    ),
+    path("search/messages", essentials_views.MessageSearchView.as_view(), name="message-search"),
 ]

@@ -9,6 +9,7 @@ class NotificationType(models.TextChoices):
     MESSAGE_DELIVERED = "message.delivered", "Message delivered"
     MESSAGE_READ = "message.read", "Message read"
     MESSAGE_DELETED = "message.deleted", "Message deleted"
+    MESSAGE_MENTION = "message.mention", "Mentioned in a message"
     GROUP_INVITE = "group.invite", "Added to a group"
     GROUP_MEMBER_ADDED = "group.member_added", "Member added"
     GROUP_MEMBER_REMOVED = "group.member_removed", "Member removed"

@@ -23,11 +23,19 @@ from notifications.receivers.groups import (
     on_members_added,
     on_role_updated,
 )
+from notifications.receivers.mentions import (
+    on_mentioning_message_deleted,
+    on_mentioning_message_edited,
+    on_message_mentioned,
+)
 
 CONNECTIONS = [
     (chat_signals.message_sent, on_message_sent),
     (chat_signals.message_edited, on_message_edited),
     (chat_signals.message_deleted, on_message_deleted),
+    (chat_signals.message_mentioned, on_message_mentioned),
+    (chat_signals.message_edited, on_mentioning_message_edited),
+    (chat_signals.message_deleted, on_mentioning_message_deleted),
     (chat_signals.messages_delivered, on_messages_delivered),
     (chat_signals.messages_read, on_messages_read),
     (group_signals.members_added, on_members_added),

@@ -135,6 +135,11 @@ def _acknowledged(
     )
 
 
+# The notifications that the chat reaching the reader's device, or being read, answers (in
+# the ack's own statement): new messages, and mentions of the reader.
+SEEN_WITH_THE_CHAT = (T.MESSAGE_NEW, T.MESSAGE_MENTION)
+
+
 def _mark_message_notifications(
     *, reader_id: int, conversation_id: int, up_to: int, now, read: bool, writes
 ) -> None:
@@ -148,7 +153,7 @@ def _mark_message_notifications(
     rows = Notification.objects.filter(
         recipient_id=reader_id,
         conversation_id=conversation_id,
-        type=T.MESSAGE_NEW,
+        type__in=SEEN_WITH_THE_CHAT,
         message_id__lte=up_to,
     )
     if read:
@@ -172,8 +177,14 @@ def _mark_message_notifications(
     # Plain SQL (the ORM's compiler costs more than the rest of an ack); the same rows as `rows`.
     writes.add_cte(
         f"UPDATE {table} SET {sets} WHERE recipient_id = %s AND conversation_id = %s "  # noqa: S608
-        f"AND type = %s AND message_id <= %s AND {pending} IS NULL",
-        [*([now, now] if read else [now]), reader_id, conversation_id, T.MESSAGE_NEW.value, up_to],
+        f"AND type IN (%s, %s) AND message_id <= %s AND {pending} IS NULL",
+        [
+            *([now, now] if read else [now]),
+            reader_id,
+            conversation_id,
+            *(kind.value for kind in SEEN_WITH_THE_CHAT),
+            up_to,
+        ],
         fallback=lambda: rows.update(**values),
         key="notifications.message_new_acked",
     )

@@ -6,7 +6,9 @@ from groups.models import Group
 from notifications.models import Notification, NotificationType
 
 T = NotificationType
-MESSAGE_TYPES = [T.MESSAGE_NEW, T.MESSAGE_DELIVERED, T.MESSAGE_READ, T.MESSAGE_DELETED]
+MESSAGE_TYPES = [
+    T.MESSAGE_NEW, T.MESSAGE_MENTION, T.MESSAGE_DELIVERED, T.MESSAGE_READ, T.MESSAGE_DELETED,
+]  # fmt: skip
 
 
 def group_of(conversation: Conversation) -> Group | None:

@@ -1,5 +1,6 @@
 // Parley's web app: the entry module (templates/chat/app.html loads only this one).
 
+import { initAttachments } from "./attachments.js";
 import { initComposer } from "./composer.js";
 import { closeConversation, loadConversations, openConversation, refetchEverything, retryFailedSends } from "./controller.js";
 import { initConversationList } from "./conversations.js";
@@ -11,6 +12,9 @@ import { initPanels } from "./panels.js";
 import { RealtimeClient } from "./realtime.js";
 import { afterRead } from "./receipts.js";
 import { notify, state } from "./store.js";
+import { initMentions } from "./mentions.js";
+import { initReplies } from "./replies.js";
+import { initSearch } from "./search.js";
 import { initThread, maybeMarkRead } from "./thread.js";
 
 function readJson(id) {
@@ -95,6 +99,10 @@ async function main() {
   initConversationList();
   initThread();
   initComposer();
+  initMentions();
+  initReplies();
+  initAttachments();
+  initSearch();
   initDialogs();
   initPanels();
   initNotifications();

@@ -1,8 +1,10 @@
 // The message box: Enter sends, Shift+Enter is a new line; typing pings; editing.
 
 import { api } from "./api.js";
+import { readyUploads, takeUploads, uploadsBusy } from "./attachments.js";
 import { sendMessage } from "./controller.js";
 import { $, toast } from "./dom.js";
+import { cancelReply, replyTarget } from "./replies.js";
 import { notify, state, subscribe, thread } from "./store.js";
 
 const MAX_LENGTH = 4000;
@@ -73,7 +75,14 @@ async function saveEdit(body) {
 function submit() {
   const box = input();
   const body = box.value.trim();
-  if (!body || state.openId === null) {
+  if (state.openId === null || (!body && (editing || !readyUploads().length))) {
+    if (!body && uploadsBusy()) {
+      toast("Wait for the upload to finish.");
+    }
+    return;
+  }
+  if (!editing && uploadsBusy()) {
+    toast("Wait for the upload to finish.");
     return;
   }
   if (body.length > MAX_LENGTH) {
@@ -88,7 +97,9 @@ function submit() {
   drafts.delete(state.openId);
   grow();
   lastTypingAt = 0;
-  sendMessage(state.openId, body);
+  const replyTo = replyTarget(state.openId);
+  cancelReply();
+  sendMessage(state.openId, body, { replyTo, uploads: takeUploads() });
 }
 
 export function initComposer() {

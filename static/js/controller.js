@@ -145,7 +145,8 @@ export async function loadOlder(conversationId) {
 
 // --- sending ---------------------------------------------------------------------------
 
-export function sendMessage(conversationId, body) {
+// `replyTo`: the message answered; `uploads`: finished uploads (attachments.js) to attach.
+export function sendMessage(conversationId, body, { replyTo = null, uploads = [] } = {}) {
   const message = {
     client_id: newClientId(),
     conversation_id: conversationId,
@@ -157,6 +158,12 @@ export function sendMessage(conversationId, body) {
     is_deleted: false,
     status: "pending",
     localSeq: ++localSeq,
+    reply_to: replyTo ? { id: replyTo.id, author: replyTo.author, body: (replyTo.body || "").slice(0, 100), is_deleted: false } : null,
+    mentions: [],
+    reactions: [],
+    attachments: [],
+    uploads: uploads.map((upload) => ({ name: upload.name, preview: upload.preview })),
+    attachmentIds: uploads.map((upload) => upload.id),
   };
   thread(conversationId).addPending(message);
   const conversation = state.conversations.get(conversationId);
@@ -179,10 +186,14 @@ function pause(ms) {
 async function postWithRetries(conversationId, message) {
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await api.post(`/conversations/${conversationId}/messages`, {
-        body: message.body,
-        client_id: message.client_id,
-      });
+      const payload = { body: message.body, client_id: message.client_id };
+      if (message.reply_to) {
+        payload.reply_to = message.reply_to.id;
+      }
+      if (message.attachmentIds && message.attachmentIds.length) {
+        payload.attachment_ids = message.attachmentIds;
+      }
+      return await api.post(`/conversations/${conversationId}/messages`, payload);
     } catch (error) {
       const delay = AUTOMATIC_RETRY_DELAYS_MS[attempt];
       if (!error.isTransient || delay === undefined || !navigator.onLine) {

@@ -35,7 +35,11 @@ function preview(conversation) {
     parts.push(h("em", {}, "This message was deleted"));
   } else {
     // textContent only: a body can hold anything, including markup.
-    parts.push(last.body.replace(/\s+/g, " "));
+    const files = last.attachments || [];
+    if (files.length) {
+      parts.push(files[0].thumbnail_url ? "📷 " : "📎 ");
+    }
+    parts.push(last.body ? last.body.replace(/\s+/g, " ") : files.map((file) => file.name).join(", "));
   }
   return h("span", { className: "preview" }, parts);
 }
@@ -43,8 +47,10 @@ function preview(conversation) {
 function row(conversation) {
   const title = conversationTitle(conversation);
   const unread = conversation.unread_count || 0;
+  // Mentions count only while unread: reading the chat answers them.
+  const mentions = unread ? conversation.unread_mention_count || 0 : 0;
   const open = state.openId === conversation.id;
-  const label = `${title}${unread ? `, ${unread} unread` : ""}`;
+  const label = `${title}${unread ? `, ${unread} unread` : ""}${mentions ? `, mentioned ${mentions === 1 ? "once" : `${mentions} times`}` : ""}`;
   return h(
     "li",
     { className: "conversation-row", dataset: { id: conversation.id, kind: conversation.kind } },
@@ -71,6 +77,7 @@ function row(conversation) {
           "span",
           { className: "conversation-bottom" },
           preview(conversation),
+          mentions ? h("span", { className: "mention-badge", "aria-hidden": "true", title: "You were mentioned" }, "@") : null,
           unread ? h("span", { className: "unread-badge", "aria-hidden": "true" }, unread > 999 ? "999+" : String(unread)) : null,
         ),
       ),
@@ -88,9 +95,11 @@ function rowSignature(conversation) {
   return JSON.stringify([
     conversationTitle(conversation),
     conversation.unread_count,
+    conversation.unread_mention_count,
     conversation.last_message_at,
     last.id,
     last.body,
+    (last.attachments || []).length,
     last.status,
     last.is_deleted,
     state.openId === conversation.id,

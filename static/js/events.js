@@ -5,6 +5,7 @@ import { fetchConversation } from "./controller.js";
 import { toast } from "./dom.js";
 import { onNotificationEvent, refreshCountSoon } from "./notifications.js";
 import { isPanelOpenFor, leftConversation, renderPanel } from "./panels.js";
+import { applyReactionsEvent } from "./reactions.js";
 import { ackDelivered } from "./receipts.js";
 import { TYPING_SHOWS_MS, applyPointer, higherStatus, isMine, noteMessage, notify, state, thread } from "./store.js";
 
@@ -34,7 +35,10 @@ async function onMessageNew({ conversation: ref, message }) {
   // this message existed, and the two merge by id anyway.
   thread(ref.id).upsert(message);
   if (known) {
-    noteMessage(conversation, message, { countUnread: state.openId !== ref.id });
+    const isNew = noteMessage(conversation, message, { countUnread: state.openId !== ref.id });
+    if (isNew && state.openId !== ref.id && !isMine(message) && (message.mentions || []).includes(state.me.id)) {
+      conversation.unread_mention_count = (conversation.unread_mention_count || 0) + 1;
+    }
   }
   if (!isMine(message)) {
     conversation.typing.delete(message.author.id);
@@ -67,6 +71,9 @@ function onPointer(kind, data) {
       conversation.last_read_message_id = Math.max(conversation.last_read_message_id || 0, data.up_to);
       if (typeof data.unread_count === "number") {
         conversation.unread_count = data.unread_count;
+        if (!data.unread_count) {
+          conversation.unread_mention_count = 0;
+        }
       }
       refreshCountSoon();
     }
@@ -149,6 +156,8 @@ export function handleEvent(type, data) {
     onMessageNew(data);
   } else if (type === "message.updated" || type === "message.deleted") {
     onMessageChanged(data);
+  } else if (type === "message.reactions") {
+    applyReactionsEvent(data);
   } else if (type === "message.delivered") {
     onPointer("delivered", data);
   } else if (type === "message.read") {

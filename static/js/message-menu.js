@@ -4,6 +4,8 @@ import { api } from "./api.js";
 import { startEditing } from "./composer.js";
 import { showMessageInfo } from "./dialogs.js";
 import { confirmAction, h, toast } from "./dom.js";
+import { openReactionPicker } from "./reactions.js";
+import { startReply } from "./replies.js";
 import { isMine, notify, thread } from "./store.js";
 
 let openMenu = null;
@@ -41,10 +43,12 @@ async function deleteMessage(message) {
   }
 }
 
-function items(message, conversation) {
+function items(message, conversation, button) {
   const mine = isMine(message);
   const canModerate = conversation.kind === "group" && (conversation.role === "owner" || conversation.role === "admin");
   const entries = [];
+  entries.push(["Reply", () => startReply(message)]);
+  entries.push(["React", () => openReactionPicker(button, message)]);
   if (mine) {
     entries.push(["Message info", () => showMessageInfo(message)]);
     entries.push(["Edit", () => startEditing(message)]);
@@ -68,7 +72,7 @@ export function openMessageMenu(button, message, conversation) {
   const menu = h(
     "div",
     { className: "message-menu", role: "menu", "aria-label": "Message options" },
-    items(message, conversation).map(([label, action]) =>
+    items(message, conversation, button).map(([label, action]) =>
       h(
         "button",
         {

@@ -10,6 +10,7 @@ import { ApiError, api } from "./api.js";
 
 export const EVENT_TYPES = [
   "message.new",
+  "message.reactions",
   "message.updated",
   "message.deleted",
   "message.delivered",

@@ -3,8 +3,10 @@
 
 import { closeConversation, loadOlder, retryMessage } from "./controller.js";
 import { conversationAvatar } from "./conversations.js";
-import { $, clock, dayKey, dayLabel, h, lastSeenText, linkify, paintAvatar } from "./dom.js";
+import { $, clock, dayKey, dayLabel, h, lastSeenText, paintAvatar } from "./dom.js";
+import { attachmentsBlock, bodyWithMentions, extrasSignature, quoteBlock, reactionsBlock } from "./extras.js";
 import { hasOpenMenu, openMessageMenu } from "./message-menu.js";
+import { isPickerOpen } from "./reactions.js";
 import { ackRead } from "./receipts.js";
 import { conversationTitle, isMine, state, subscribe, thread, typingText } from "./store.js";
 import { tickMark } from "./ticks.js";
@@ -22,7 +24,7 @@ function messageKey(message) {
 }
 
 function signature(message, conversation) {
-  return [message.id, message.body, message.status, message.edited_at, message.is_deleted, message.error, conversation.kind].join("|");
+  return [message.id, message.body, message.status, message.edited_at, message.is_deleted, message.error, conversation.kind, extrasSignature(message), (conversation.members || []).length].join("|");
 }
 
 function fillMessage(element, message, conversation) {
@@ -34,9 +36,13 @@ function fillMessage(element, message, conversation) {
   }
   element.dataset.status = mine ? message.status || "sent" : "";
   const author = message.author || {};
-  const body = message.is_deleted
-    ? h("p", { className: "body" }, h("em", {}, "This message was deleted"))
-    : h("p", { className: "body" }, linkify(message.body));
+  let body = null;
+  if (message.is_deleted) {
+    body = h("p", { className: "body" }, h("em", {}, "This message was deleted"));
+  } else if (message.body) {
+    body = h("p", { className: "body" }, bodyWithMentions(message, conversation));
+  }
+  const mentionsMe = !mine && state.me && (message.mentions || []).includes(state.me.id);
   const meta = h(
     "span",
     { className: "meta" },
@@ -51,9 +57,14 @@ function fillMessage(element, message, conversation) {
     showAuthor ? h("span", { className: "author" }, author.display_name || author.username) : null,
     // Who said it, for screen readers (sighted people see the side of the bubble).
     showAuthor ? null : h("span", { className: "visually-hidden" }, mine ? "You: " : `${author.display_name || author.username}: `),
+    message.is_deleted ? null : quoteBlock(message),
+    message.is_deleted ? null : attachmentsBlock(message),
     body,
     meta,
   );
+  if (mentionsMe) {
+    bubble.classList.add("mentions-me");
+  }
   const menuButton =
     message.id && !message.is_deleted
       ? h(
@@ -69,6 +80,10 @@ function fillMessage(element, message, conversation) {
         )
       : null;
   const children = [h("div", { className: "bubble-row" }, bubble, menuButton)];
+  const reactions = reactionsBlock(message);
+  if (reactions) {
+    children.push(reactions);
+  }
   if (message.status === "failed") {
     children.push(
       h(
@@ -90,7 +105,7 @@ function messageElement(message, conversation) {
     cached = { element: h("li", {}), signature: "" };
     elements.set(key, cached);
   }
-  if (cached.signature !== sig && !hasOpenMenu(cached.element)) {
+  if (cached.signature !== sig && !hasOpenMenu(cached.element) && !isPickerOpen(cached.element)) {
     fillMessage(cached.element, message, conversation);
     cached.signature = sig;
     if (message.id && !isMine(message) && readObserver) {

@@ -130,7 +130,14 @@ def _node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
         request.node._nodeid = request.node.nodeid
 
 
-schema = schemathesis.pytest.from_fixture("live_schema").exclude(path="/events/")
+# Attachment uploads (multipart) are left to tests/chat/test_attachments.py: Twisted, under
+# daphne, parses every multipart POST itself and answers a malformed one with a bare 400
+# before Django sees it, which no schema can describe.
+schema = (
+    schemathesis.pytest.from_fixture("live_schema")
+    .exclude(path="/events/")
+    .exclude(path_regex=r"/attachments$", method="POST")
+)
 
 
 @schema.parametrize()

@@ -127,6 +127,7 @@ def test_nginx_template_renders_the_same_with_envsubst_as_in_tests():
         listen="80",
         static_root=Path("/srv/s"),
         access_log=Path("/var/log/nginx/access.log"),
+        media_root=Path("/srv/m"),
     )
     env = {
         **os.environ,
@@ -135,6 +136,7 @@ def test_nginx_template_renders_the_same_with_envsubst_as_in_tests():
         ),
         "PARLEY_LISTEN": "80",
         "PARLEY_STATIC_ROOT": "/srv/s",
+        "PARLEY_MEDIA_ROOT": "/srv/m",
         "PARLEY_ACCESS_LOG": "/var/log/nginx/access.log",
     }
     # As the nginx image does: substitute every variable defined in the environment.

@@ -25,8 +25,8 @@ from tests.servers import PROJECT_ROOT
 K8S = PROJECT_ROOT / "docker" / "k8s"
 OVERLAY = K8S / "overlays" / "production"
 KUBERNETES_VERSION = "1.30.0"  # the oldest version these manifests promise to fit
-# Written on another branch at the same time (orphan-attachment purge); checked once present.
-PENDING_COMMANDS = {"purge_attachments"}
+# Commands written on another branch at the same time; checked once present.
+PENDING_COMMANDS: set[str] = set()
 ENTRYPOINT_ROLES = {"web", "worker", "ingest", "migrate"}
 # Read by Django itself rather than config/settings.py.
 NON_SETTINGS_ENV = {"DJANGO_SETTINGS_MODULE"}
