@@ -60,3 +60,8 @@ class InvalidAck(DomainError):
 class CannotChatWithSelf(DomainError):
     code = "invalid"
     message = "You cannot open a direct conversation with yourself."
+
+
+class CannotReportOwnMessage(DomainError):
+    code = "invalid"
+    message = "You cannot report your own message."

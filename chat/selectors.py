@@ -220,3 +220,12 @@ def receipts_for(*, message: Message) -> list[Receipt]:
             )
         )
     return receipts
+
+
+def messages_by_author(*, user_id: int) -> QuerySet[Message]:
+    """Every message the user wrote, oldest first (the account export)."""
+    return (
+        Message.objects.filter(author_id=user_id)
+        .order_by("id")
+        .only("id", "conversation_id", "body", "created_at", "edited_at", "deleted_at")
+    )

@@ -10,6 +10,7 @@ from django.utils import timezone
 import realtime
 from accounts.models import User
 from chat import events, metrics, selectors, signals
+from chat.actions.conversations import ensure_may_write
 from chat.errors import (
     ClientIdReused,
     EditWindowClosed,
@@ -109,6 +110,7 @@ def send_message(
         if conversation is None:  # no such conversation, or its group was deleted meanwhile
             raise NotAMember()
         selectors.active_membership(user=author, conversation_id=conversation.pk)
+        ensure_may_write(conversation=conversation, author=author)  # blocking (issue 15)
         message = _insert_once(
             conversation=conversation, author=author, body=body, client_id=client_id
         )

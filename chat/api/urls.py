@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chat.api import views
+from chat.api import block_views, report_views, views
 
 urlpatterns = [
     path("conversations", views.ConversationListView.as_view(), name="conversation-list"),
@@ -34,5 +34,11 @@ urlpatterns = [
         "messages/<int:message_id>/receipts",
         views.MessageReceiptsView.as_view(),
         name="message-receipts",
+    ),
+    path("users/<int:user_id>/block", block_views.BlockView.as_view(), name="user-block"),
+    path(
+        "messages/<int:message_id>/report",
+        report_views.MessageReportView.as_view(),
+        name="message-report",
     ),
 ]
