@@ -56,3 +56,4 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         services.end_refresh_tokens(user_id=form.user.pk)
         return response
+

@@ -6,6 +6,7 @@ import { initConversationList } from "./conversations.js";
 import { initDialogs } from "./dialogs.js";
 import { $, paintAvatar, toast } from "./dom.js";
 import { handleEvent } from "./events.js";
+import { initMutes } from "./mutes.js";
 import { initNotifications, refreshCount, refreshCountSoon } from "./notifications.js";
 import { initPanels } from "./panels.js";
 import { RealtimeClient } from "./realtime.js";
@@ -98,6 +99,7 @@ async function main() {
   initDialogs();
   initPanels();
   initNotifications();
+  initMutes();
   afterRead.add(() => {
     notify("list");
     refreshCountSoon();
