@@ -26,8 +26,6 @@ def user_data(user: User) -> dict[str, Any]:
         "display_name": user.display_name,
         "initials": user.initials,
         "avatar_colour": user.avatar_colour,
-        "avatar_url": user.avatar_url,
-        "is_deleted": user.deleted_at is not None,
     }
 
 

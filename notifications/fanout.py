@@ -16,6 +16,7 @@ from django.utils import timezone
 
 import realtime
 from accounts.models import User
+from config.bulk import BulkWrite, model_row
 from notifications import selectors
 from notifications.delivery.planning import plan_deliveries
 from notifications.events import new_notification_event
@@ -39,6 +40,19 @@ class Audience:
     message_id: int | None = None
 
 
+@dataclass(frozen=True)
+class RecipientFacts:
+    """What the fan-out needs of one recipient, read beforehand with the domain action's own
+    query (notifications.audience): then the fan-out itself reads nothing."""
+
+    settings: RecipientSettings
+    muted: bool
+    push_subscribed: bool
+    unread_notifications: int
+    notification_id: int
+    delivery_ids: tuple[int, ...]
+
+
 def notify(
     *,
     kind: str,
@@ -48,13 +62,19 @@ def notify(
     group_id: int | None = None,
     message_id: int | None = None,
     recipients: dict[int, RecipientSettings] | None = None,
+    facts: dict[int, RecipientFacts] | None = None,
+    writes: BulkWrite | None = None,
 ) -> list[Notification]:
     """Create `kind` notifications for every audience member but the actor.
 
     Honours each recipient's in-app preference for `kind` and conversation mutes,
     plans the outbound deliveries and publishes `notification.new`. Pass
-    `recipients` when the caller has already loaded their settings.
+    `recipients` when the caller has already loaded their settings; or `facts` (every
+    recipient's settings, mute, push subscription, unread count and preallocated ids) and
+    `writes`, and the rows join that one statement instead of being read and written here.
     """
+    if facts is not None:
+        recipients = {user_id: fact.settings for user_id, fact in facts.items()}
     actor_id = actor.pk if actor is not None else None
     audience_of: dict[int, Audience] = {}
     for audience in audiences:
@@ -73,12 +93,18 @@ def notify(
     now = timezone.now()
     mutable = [user_id for user_id in chosen if not audience_of[user_id].personal]
     if conversation_id is not None and mutable:
-        muted = selectors.muted_user_ids(conversation_id=conversation_id, user_ids=mutable, now=now)
+        if facts is not None:
+            muted = {user_id for user_id in mutable if facts[user_id].muted}
+        else:
+            muted = selectors.muted_user_ids(
+                conversation_id=conversation_id, user_ids=mutable, now=now
+            )
         chosen = [user_id for user_id in chosen if user_id not in muted]
     if not chosen:
         return []
     notifications = [
         Notification(
+            id=facts[user_id].notification_id if facts is not None else None,
             recipient_id=user_id,
             type=kind,
             title=audience_of[user_id].title[:200],
@@ -92,17 +118,35 @@ def notify(
         )
         for user_id in chosen
     ]
-    Notification.objects.bulk_create(notifications)
-    plan_deliveries(notifications=notifications, recipients=recipients, now=now)
-    publish_new(notifications)
+    if facts is None:
+        Notification.objects.bulk_create(notifications)
+        plan_deliveries(notifications=notifications, recipients=recipients, now=now)
+        publish_new(notifications)
+    else:
+        writes.insert(Notification, [model_row(notification) for notification in notifications])
+        plan_deliveries(
+            notifications=notifications,
+            recipients=recipients,
+            now=now,
+            subscribed={user_id for user_id in chosen if facts[user_id].push_subscribed},
+            delivery_ids={user_id: list(facts[user_id].delivery_ids) for user_id in chosen},
+            writes=writes,
+        )
+        publish_new(
+            notifications,
+            counts={user_id: facts[user_id].unread_notifications + 1 for user_id in chosen},
+        )
     count = len(notifications)
     transaction.on_commit(lambda: NOTIFICATIONS_CREATED.labels(type=kind).inc(count))
     return notifications
 
 
-def publish_new(notifications: list[Notification]) -> None:
+def publish_new(notifications: list[Notification], *, counts: dict[int, int] | None = None) -> None:
     """One `notification.new` per distinct payload (same words, same capped count)."""
-    counts = selectors.unread_counts([notification.recipient_id for notification in notifications])
+    if counts is None:
+        counts = selectors.unread_counts(
+            [notification.recipient_id for notification in notifications]
+        )
     cap = settings.NOTIFICATION_EVENT_COUNT_CAP
     groups: dict[tuple, list[Notification]] = defaultdict(list)
     for notification in notifications:

@@ -7,7 +7,10 @@ streams once it commits.
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from config.bulk import BulkWrite
 
 
 def publish(
@@ -27,11 +30,12 @@ def publish(
     return publish_event(event_type, payload, user_ids=user_ids, channels=channels)
 
 
-def batched() -> AbstractContextManager[None]:
-    """Store the events published inside the block in one append when it ends (see publisher)."""
+def batched(writes: "BulkWrite | None" = None) -> AbstractContextManager[None]:
+    """Store the events published inside the block in one append when it ends (see publisher);
+    with `writes` (a config.bulk.BulkWrite) as part of that write's one statement."""
     from realtime.publisher import batched as publisher_batched
 
-    return publisher_batched()
+    return publisher_batched(writes)
 
 
 def publish_ephemeral(

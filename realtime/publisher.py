@@ -1,16 +1,17 @@
 """Publishing: store events for replay inside the caller's transaction, push them after commit."""
 
-import json
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import msgspec
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django_eventstream.event import Event
 
+from config.bulk import BulkWrite
 from realtime import fanout, user_channel
 from realtime.storage import storage_instance
 
@@ -22,8 +23,14 @@ def _channels(user_ids: Iterable[int], channels: Iterable[str]) -> list[str]:
     return [user_channel(user_id) for user_id in user_ids] + list(channels)
 
 
+_django_json = DjangoJSONEncoder()
+# msgspec writes compact JSON like json.dumps(separators=(",", ":")), several times faster;
+# what it does not know (lazy strings, Decimals) goes through Django's encoder.
+_encoder = msgspec.json.Encoder(enc_hook=_django_json.default)
+
+
 def encode(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":"))
+    return _encoder.encode(payload).decode()
 
 
 # The events published so far inside the innermost `batched()` block, if any.
@@ -33,12 +40,14 @@ _pending: ContextVar[list[tuple[list[str], str, str]] | None] = ContextVar(
 
 
 @contextmanager
-def batched() -> Iterator[None]:
+def batched(writes: BulkWrite | None = None) -> Iterator[None]:
     """Store every event published inside the block together, when it ends.
 
     A domain action that publishes several events (the message, each side's
     title, the notifications) then costs two statements instead of two per
-    event. Use it inside the action's transaction; an exception discards them.
+    event. With `writes` they become part of that one statement instead, stored
+    when the caller executes it. Use it inside the action's transaction; an
+    exception discards them.
     """
     if _pending.get() is not None:  # nested: the outer block stores them
         yield
@@ -49,13 +58,20 @@ def batched() -> Iterator[None]:
         yield
     finally:
         _pending.reset(token)
-    _store_and_push(pending)
+    if writes is None:
+        _store_and_push(pending)
+    elif pending:
+        storage.stage_batch(pending, writes, on_stored=_push_on_commit)
+
+
+def _push_on_commit(events: list[Event]) -> None:
+    if events:
+        transaction.on_commit(lambda: fanout.push(events))
 
 
 def _store_and_push(entries: list[tuple[list[str], str, str]]) -> list[Event]:
     events = storage.append_batch(entries)
-    if events:
-        transaction.on_commit(lambda: fanout.push(events))
+    _push_on_commit(events)
     return events
 
 

@@ -8,13 +8,18 @@ insert the rows), and retention is enforced by `manage.py purge_events`.
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+import msgspec
 from django.db import connection, transaction
+from django.utils import timezone
 from django_eventstream.event import Event
 from django_eventstream.storage import EventDoesNotExist, StorageBase
 
+from config.bulk import BulkWrite
 from realtime.models import ChannelCounter, StoredEvent
+
+_encoder = msgspec.json.Encoder()
 
 
 def _bump_counters(counts: dict[str, int]) -> dict[str, int]:
@@ -38,6 +43,26 @@ def _bump_counters(counts: dict[str, int]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+def _planned(entries: Iterable[tuple[Iterable[str], str, str]]) -> list[tuple[str, str, str]]:
+    """(channel, type, data) per event and channel, in publish order."""
+    planned: list[tuple[str, str, str]] = []
+    for channels, event_type, data in entries:
+        planned.extend((channel, event_type, data) for channel in sorted(set(channels)))
+    return planned
+
+
+def _with_ids(
+    planned: list[tuple[str, str, str]], counts: Counter, last_ids: dict[str, int]
+) -> list[Event]:
+    """Consecutive ids per channel in publish order, ending at the channel's new last id."""
+    next_id = {channel: last_ids[channel] - counts[channel] + 1 for channel in counts}
+    events = []
+    for channel, event_type, data in planned:
+        events.append(Event(channel, event_type, data, id=next_id[channel]))
+        next_id[channel] += 1
+    return events
+
+
 class EventLogStorage(StorageBase):
     def append_events(self, channels: Iterable[str], event_type: str, data: str) -> list[Event]:
         """Append one event (JSON text) to every channel; returns them with their ids."""
@@ -49,24 +74,82 @@ class EventLogStorage(StorageBase):
         `entries` are (channels, event type, JSON text); a channel that gets several
         of them gets consecutive ids in the order given.
         """
-        planned: list[tuple[str, str, str]] = []
-        for channels, event_type, data in entries:
-            planned.extend((channel, event_type, data) for channel in sorted(set(channels)))
+        planned = _planned(entries)
         if not planned:
             return []
         counts = Counter(channel for channel, _, _ in planned)
         # No savepoint of its own: a failure here aborts the caller's transaction anyway.
         with transaction.atomic(savepoint=False):
-            last_ids = _bump_counters(counts)
-            next_id = {channel: last_ids[channel] - counts[channel] + 1 for channel in counts}
-            events = []
-            for channel, event_type, data in planned:
-                events.append(Event(channel, event_type, data, id=next_id[channel]))
-                next_id[channel] += 1
+            events = _with_ids(planned, counts, _bump_counters(counts))
             StoredEvent.objects.bulk_create(
                 [StoredEvent(channel=e.channel, seq=e.id, type=e.type, data=e.data) for e in events]
             )
         return events
+
+    def stage_batch(
+        self,
+        entries: Iterable[tuple[Iterable[str], str, str]],
+        writes: BulkWrite,
+        *,
+        on_stored: Callable[[list[Event]], None],
+    ) -> None:
+        """Add `append_batch`'s two statements to `writes` as CTEs of its one statement.
+
+        `on_stored` gets the events with their ids once `writes` has executed.
+        """
+        planned = _planned(entries)
+        if not planned:
+            return
+        counts = Counter(channel for channel, _, _ in planned)
+        ordered = sorted(counts)
+        table = connection.ops.quote_name(ChannelCounter._meta.db_table)
+        events_table = connection.ops.quote_name(StoredEvent._meta.db_table)
+        # Counters in sorted order (as _bump_counters), then each event's seq from its
+        # channel's new last id: last_id - count + position.
+        counters_sql = (
+            f"INSERT INTO {table} (channel, last_id) "  # noqa: S608 - quoted table names only
+            "SELECT channel, n FROM jsonb_to_recordset(%s::jsonb) AS r(channel text, n bigint) "
+            f"ON CONFLICT (channel) DO UPDATE SET last_id = {table}.last_id + EXCLUDED.last_id "
+            "RETURNING channel, last_id"
+        )
+        positions: dict[str, int] = {}
+        rows = []
+        for channel, event_type, data in planned:
+            positions[channel] = positions.get(channel, 0) + 1
+            rows.append(
+                {
+                    "c": channel,
+                    "p": positions[channel],
+                    "n": counts[channel],
+                    "t": event_type,
+                    "d": data,
+                }
+            )
+        events: list[Event] = []
+
+        def stored(counter_rows: list[tuple]) -> None:
+            last_ids = dict(counter_rows)
+            events.extend(_with_ids(planned, counts, last_ids))
+            on_stored(events)
+
+        def fallback() -> None:
+            on_stored(self.append_batch(entries))
+
+        counters = writes.add_cte(
+            counters_sql,
+            [_encoder.encode([{"channel": c, "n": counts[c]} for c in ordered]).decode()],
+            on_rows=stored,
+            fallback=fallback,
+        )
+        now = timezone.now()
+        writes.add_cte(
+            f"INSERT INTO {events_table} (channel, seq, type, data, created_at) "  # noqa: S608
+            "SELECT r.c, k.last_id - r.n + r.p, r.t, r.d, %s FROM "
+            "jsonb_to_recordset(%s::jsonb) AS r(c text, p bigint, n bigint, t text, d text) "
+            f"JOIN {counters} k ON k.channel = r.c",
+            [now, _encoder.encode(rows).decode()],
+            fallback=None,
+        )
 
     def append_event(self, channel: str, event_type: str, data: dict) -> Event:
         (event,) = self.append_events([channel], event_type, json.dumps(data))

@@ -19,9 +19,9 @@ from chat.actions.messages import (
     edit_message,
     moderate_delete_message,
     restore_message,
-    send_message,
 )
 from chat.actions.receipts import mark_delivered_up_to, mark_read_up_to
+from chat.actions.sending import send_message
 
 __all__ = [
     "clean_body",

@@ -60,6 +60,17 @@ def ensure_may_write(*, conversation: Conversation, author: User) -> None:
         blocking.ensure_may_message(sender_id=author.pk, recipient_id=peer_id)
 
 
+def refuse_if_blocked(*, conversation_id: int, author: User) -> None:
+    """ensure_may_write for a send that stored nothing (one query, off the hot path)."""
+    conversation = (
+        Conversation.objects.filter(pk=conversation_id)
+        .only("id", "direct_key", "is_blocked")
+        .first()
+    )
+    if conversation is not None:
+        ensure_may_write(conversation=conversation, author=author)
+
+
 def create_group_conversation() -> Conversation:
     """An empty group conversation; groups.actions adds the members (inside its transaction)."""
     return Conversation.objects.create(kind=Conversation.Kind.GROUP)

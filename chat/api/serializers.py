@@ -100,8 +100,6 @@ class UserRefSerializer(serializers.Serializer):
     display_name = serializers.CharField()
     initials = serializers.CharField()
     avatar_colour = serializers.CharField()
-    avatar_url = serializers.CharField(allow_null=True)
-    is_deleted = serializers.BooleanField(help_text="The account was deleted: 'Deleted user'.")
 
 
 class MessageSerializer(serializers.Serializer):

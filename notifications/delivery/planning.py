@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
+from config.bulk import BulkWrite, model_row
 from notifications import metrics
 from notifications.delivery.queue import schedule
 from notifications.models import Channel, Delivery, Notification, PushSubscription
@@ -25,6 +26,9 @@ def plan_deliveries(
     notifications: list[Notification],
     recipients: dict[int, RecipientSettings],
     now: datetime,
+    subscribed: set[int] | None = None,
+    delivery_ids: dict[int, list[int]] | None = None,
+    writes: BulkWrite | None = None,
 ) -> list[Delivery]:
     """Create (in one INSERT) and queue the outbound deliveries of new notifications.
 
@@ -49,8 +53,9 @@ def plan_deliveries(
             wanted.append((notification, channel))
     if not wanted:
         return []
-    subscribed: set[int] = set()
-    if push_candidates:
+    if subscribed is None:
+        subscribed = set()
+    if push_candidates and writes is None:
         subscribed = set(
             PushSubscription.objects.filter(user_id__in=push_candidates)
             .values_list("user_id", flat=True)
@@ -68,6 +73,7 @@ def plan_deliveries(
         due = recipients[notification.recipient_id].outbound_due(now + delay)
         deliveries.append(
             Delivery(
+                id=delivery_ids[notification.recipient_id].pop() if delivery_ids else None,
                 notification=notification,
                 channel=channel,
                 next_attempt_at=due,
@@ -75,8 +81,11 @@ def plan_deliveries(
                 updated_at=now,
             )
         )
-    Delivery.objects.bulk_create(deliveries)
+    if writes is None:
+        Delivery.objects.bulk_create(deliveries)
+    else:
+        writes.insert(Delivery, [model_row(delivery) for delivery in deliveries])
     for delivery in deliveries:
         metrics.DELIVERIES_QUEUED.labels(delivery.channel).inc()
-    schedule((delivery.pk, delivery.next_attempt_at) for delivery in deliveries)
+    schedule(((delivery.pk, delivery.next_attempt_at) for delivery in deliveries), writes=writes)
     return deliveries

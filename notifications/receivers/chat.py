@@ -2,20 +2,40 @@
 
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
 from chat.models import Conversation, Message
+from config.bulk import BulkWrite, as_update_sql
 from notifications import content
+from notifications.audience import facts_from
 from notifications.fanout import Audience, notify
 from notifications.models import Notification
 from notifications.preferences import IN_APP, recipient_settings
 from notifications.receivers.common import T, group_of
 
 
-def on_message_sent(sender: Any, *, message: Message, recipient_ids: list[int], **kwargs) -> None:
+def on_message_sent(
+    sender: Any,
+    *,
+    message: Message,
+    recipient_ids: list[int],
+    audience: dict[int, dict[str, Any]] | None = None,
+    writes: BulkWrite | None = None,
+    **kwargs,
+) -> None:
+    """With `audience` (the send's own read of notifications.audience's columns) and
+    `writes`, the notifications join the send's last statement: no query here."""
     conversation = message.conversation
+    facts = None
+    if audience is not None:
+        facts = {
+            user_id: fact
+            for user_id, columns in audience.items()
+            if (fact := facts_from(user_id, columns)) is not None
+        }
     group = group_of(conversation)
     group_name = group.name if group else None
     notify(
@@ -32,6 +52,8 @@ def on_message_sent(sender: Any, *, message: Message, recipient_ids: list[int], 
         conversation_id=conversation.pk,
         group_id=group.pk if group else None,
         message_id=message.pk,
+        facts=facts,
+        writes=writes,
     )
 
 
@@ -104,6 +126,21 @@ def _acknowledged(
     )
 
 
+def _update(rows: QuerySet, values: dict[str, Any], *, writes: BulkWrite | None) -> None:
+    """`rows.update(**values)`, as a CTE of the ack's one write when there is one.
+
+    A read ack also sends `messages_delivered`: its update of the same notifications is
+    replaced by the read's, which sets delivered_at too (one statement, one update a row).
+    """
+    if writes is None:
+        rows.update(**values)
+        return
+    sql, params = as_update_sql(rows, values)
+    writes.add_cte(
+        sql, params, fallback=lambda: rows.update(**values), key="notifications.message_new_acked"
+    )
+
+
 def on_messages_delivered(
     sender: Any,
     *,
@@ -111,17 +148,19 @@ def on_messages_delivered(
     reader: User,
     message_ids: list[int],
     author_ids: list[int],
+    writes: BulkWrite | None = None,
     **kwargs,
 ) -> None:
     if not message_ids:
         return
-    Notification.objects.filter(
+    pending = Notification.objects.filter(
         recipient_id=reader.pk,
         conversation_id=conversation.pk,
         type=T.MESSAGE_NEW,
         message_id__lte=max(message_ids),
         delivered_at__isnull=True,
-    ).update(delivered_at=timezone.now())
+    )
+    _update(pending, {"delivered_at": timezone.now()}, writes=writes)
     _acknowledged(
         kind=T.MESSAGE_DELIVERED,
         conversation=conversation,
@@ -138,6 +177,7 @@ def on_messages_read(
     reader: User,
     message_ids: list[int],
     author_ids: list[int],
+    writes: BulkWrite | None = None,
     **kwargs,
 ) -> None:
     if not message_ids:
@@ -152,8 +192,11 @@ def on_messages_read(
         message_id__lte=max(message_ids),
         read_at__isnull=True,
     )
-    unread.filter(delivered_at__isnull=True).update(delivered_at=now)
-    unread.update(read_at=now)
+    _update(
+        unread,
+        {"read_at": now, "delivered_at": Coalesce("delivered_at", Value(now))},
+        writes=writes,
+    )
     if not reader.send_read_receipts:
         return  # authors may see delivered ticks, never that this reader read
     _acknowledged(
