@@ -62,6 +62,7 @@ function renderContact(conversation) {
   const peer = conversation.peer || {};
   const presence = state.presence.get(peer.id);
   const status = presence && presence.online ? "online" : presence ? lastSeenText(presence.last_seen) : "";
+  const blockSection = h("div", { className: "panel-section member-actions" });
   $("info-body").replaceChildren(
     h(
       "div",
@@ -71,7 +72,46 @@ function renderContact(conversation) {
       h("p", { className: "muted" }, `@${peer.username || ""}`),
       status ? h("p", { className: "muted" }, status) : null,
     ),
+    blockSection,
   );
+  if (peer.id) {
+    renderBlockButton(blockSection, peer);
+  }
+}
+
+// Block or unblock the person of a direct chat (POST|DELETE /users/{id}/block).
+async function renderBlockButton(section, peer) {
+  let blocked = false;
+  try {
+    const page = await api.get("/users/blocked?page_size=200");
+    blocked = page.results.some((user) => user.id === peer.id);
+  } catch (error) {
+    return; // no button rather than a wrong one
+  }
+  const name = peer.display_name || peer.username;
+  const button = h(
+    "button",
+    {
+      type: "button",
+      className: `small-button${blocked ? "" : " danger-text"}`,
+      id: "block-button",
+      onclick: async () => {
+        if (!blocked && !(await confirmAction(`Block ${name}? Neither of you can write in this chat until you unblock.`, "Block"))) {
+          return;
+        }
+        try {
+          await (blocked ? api.delete(`/users/${peer.id}/block`) : api.post(`/users/${peer.id}/block`));
+          toast(blocked ? `Unblocked ${name}.` : `Blocked ${name}.`);
+        } catch (error) {
+          toast(error.message, { kind: "error" });
+        }
+        section.replaceChildren();
+        renderBlockButton(section, peer);
+      },
+    },
+    blocked ? `Unblock ${name}` : `Block ${name}`,
+  );
+  section.replaceChildren(button);
 }
 
 async function loadGroup(conversation) {
