@@ -17,7 +17,9 @@ def active_membership(*, user: User, conversation_id: int, for_update: bool = Fa
         # Only the membership row: the conversation and group stay unlocked.
         memberships = memberships.select_for_update(of=("self",))
     try:
-        return memberships.get(conversation_id=conversation_id, user=user, left_at__isnull=True)
+        return memberships.get(
+            conversation_id=conversation_id, user_id=user.pk, left_at__isnull=True
+        )
     except Membership.DoesNotExist:
         raise NotAMember() from None
 

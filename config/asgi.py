@@ -9,12 +9,13 @@ import django
 django.setup(set_prefix=False)
 
 from config.handlers import SyncChainASGIHandler  # noqa: E402
+from config.routes import build_http_app  # noqa: E402
 
 django_asgi_app = SyncChainASGIHandler()
 
 from realtime.routing import build_application  # noqa: E402
 
-application = build_application(django_asgi_app)
+application = build_application(build_http_app(django_asgi_app))
 
 from config.gc import settle_after_startup  # noqa: E402
 

@@ -69,6 +69,13 @@ def _first_message(fields: dict[str, Any]) -> str:
     return "Invalid input."
 
 
+def validation_error(errors: Any) -> tuple[str, dict[str, Any]]:
+    """(message, fields) of the error shape for a serializer's `errors`."""
+    detail = errors if isinstance(errors, dict) else {"non_field_errors": errors}
+    fields = _flatten(detail)
+    return _first_message(fields), fields
+
+
 def is_database_outage(exc: BaseException) -> bool:
     """The database is unreachable or dropped the connection (not a bad query): a 503."""
     from django.db import DatabaseError, InterfaceError, OperationalError
@@ -105,9 +112,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         return None
 
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        fields = _flatten(detail)
-        response.data = error_body("invalid", _first_message(fields), fields)
+        message, fields = validation_error(exc.detail)
+        response.data = error_body("invalid", message, fields)
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, (list, dict)) else "Request failed."

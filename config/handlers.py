@@ -18,8 +18,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+
+from config.lean import Shed, check_queue_wait, shed_response
 
 
 class ExecutorPool:
@@ -63,4 +66,16 @@ class SyncChainASGIHandler(ASGIHandler):
             self.executors.give_back(executor)
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        return await sync_to_async(self._get_response_in_time, thread_sensitive=True)(request)
+
+    def _get_response_in_time(self, request: HttpRequest) -> HttpResponseBase:
+        """The response, unless the request waited past the node's limit for this thread:
+        then 503 at once, before any middleware or view ran (config.lean's load shedding)."""
+        try:
+            check_queue_wait(request.scope)
+        except Shed as shed:
+            lean_response = shed_response(shed.reason)
+            response = HttpResponse(lean_response.body, status=503, content_type="application/json")
+            response["Retry-After"] = str(settings.NODE_SHED_RETRY_AFTER_SECONDS)
+            return response
+        return self.get_response(request)

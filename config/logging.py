@@ -134,33 +134,60 @@ class RequestContextMiddleware:
 
     def _begin(self, request: HttpRequest) -> contextvars.Token:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else new_request_id()
-        return _current_request.set(request)
+        request.request_id = incoming if valid_request_id(incoming) else new_request_id()
+        return enter_request(request)
 
     def _finish(
         self, request: HttpRequest, response: HttpResponseBase, started: float
     ) -> HttpResponseBase:
         response[REQUEST_ID_HEADER] = request.request_id
-        duration_ms = round((time.perf_counter() - started) * 1000, 1)
-        path = request.path
-        query = request.META.get("QUERY_STRING", "")
-        level = logging.DEBUG if path.startswith(_QUIET_PATH_PREFIXES) else logging.INFO
-        access_logger.log(
-            level,
-            "%s %s %s %sms",
-            request.method,
-            f"{path}?{query}" if query else path,
-            response.status_code,
-            duration_ms,
-            extra={
-                "method": request.method,
-                "path": path,
-                "status_code": response.status_code,
-                "duration_ms": duration_ms,
-                "streaming": response.streaming,
-            },
+        log_access(
+            request,
+            status_code=response.status_code,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            query=request.META.get("QUERY_STRING", ""),
+            streaming=response.streaming,
         )
         return response
+
+
+def valid_request_id(incoming: str) -> bool:
+    return bool(_VALID_REQUEST_ID.match(incoming))
+
+
+def enter_request(request: Any) -> contextvars.Token:
+    """Make `request` (anything with `request_id` and, once known, `user`) the one that
+    log lines of this context name."""
+    return _current_request.set(request)
+
+
+def leave_request(token: contextvars.Token) -> None:
+    _current_request.reset(token)
+
+
+def log_access(
+    request: Any, *, status_code: int, duration_ms: float, query: str = "", streaming: bool = False
+) -> None:
+    """The one access line of a request (`parley.request`)."""
+    path = request.path
+    level = logging.DEBUG if path.startswith(_QUIET_PATH_PREFIXES) else logging.INFO
+    if not access_logger.isEnabledFor(level):
+        return
+    access_logger.log(
+        level,
+        "%s %s %s %sms",
+        request.method,
+        f"{path}?{query}" if query else path,
+        status_code,
+        duration_ms,
+        extra={
+            "method": request.method,
+            "path": path,
+            "status_code": status_code,
+            "duration_ms": duration_ms,
+            "streaming": streaming,
+        },
+    )
 
 
 # --- Filter and formatters ---------------------------------------------------------------------

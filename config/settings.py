@@ -268,6 +268,13 @@ SSE_RETRY_MS = env.int("SSE_RETRY_MS", default=2000)
 SSE_MAX_BUFFER_BYTES = env.int("SSE_MAX_BUFFER_BYTES", default=256 * 1024)
 SSE_STALL_SECONDS = env.float("SSE_STALL_SECONDS", default=30.0)
 LONG_POLL_MAX_SECONDS = 30
+
+# Load shedding (config/lean.py): past this many requests in flight (streams and long polls
+# not counted), or when a request's work would start more than NODE_MAX_QUEUE_WAIT_MS after
+# it arrived, the node answers 503 with Retry-After at once instead of queueing it.
+NODE_MAX_IN_FLIGHT = env.int("NODE_MAX_IN_FLIGHT", default=256)
+NODE_MAX_QUEUE_WAIT_SECONDS = env.int("NODE_MAX_QUEUE_WAIT_MS", default=500) / 1000
+NODE_SHED_RETRY_AFTER_SECONDS = env.int("NODE_SHED_RETRY_AFTER_SECONDS", default=1)
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=60)
 # Who hears that users came online or went away: f(user_ids=[...]) -> {user_id: [ids]}.
 PRESENCE_AUDIENCE = "chat.selectors.presence_audiences"

@@ -83,6 +83,21 @@ def push(events: Sequence[Event]) -> None:
     _count_published(events)
 
 
+def push_control(group: str, message: dict) -> None:
+    """A control message to every node that joined `group` (from synchronous code)."""
+    publisher = _redis_publisher()
+    try:
+        if publisher is None:
+            async_to_sync(get_channel_layer().group_send)(group, message)
+        else:
+            publisher.raw(group, message)
+    except Exception:
+        from realtime import metrics
+
+        metrics.CHANNEL_LAYER_ERRORS.inc()
+        logger.warning("channel layer refused a control message", exc_info=True)
+
+
 def _count_published(events: Sequence[Event]) -> None:
     from realtime import metrics
 
@@ -109,11 +124,15 @@ def _redis_publisher():
     client = redis.Redis.from_url(config["hosts"][0], socket_timeout=2, socket_connect_timeout=2)
     prefix = config.get("prefix", "asgi")
 
-    def publish(events: Sequence[Event]) -> None:
-        with client.pipeline(transaction=False) as pipeline:
-            for event in events:
-                group_channel = f"{prefix}__group__{group_name(event.channel)}"
-                pipeline.publish(group_channel, layer.serialize(to_message(event)))
-            pipeline.execute()
+    class Publisher:
+        def __call__(self, events: Sequence[Event]) -> None:
+            with client.pipeline(transaction=False) as pipeline:
+                for event in events:
+                    group_channel = f"{prefix}__group__{group_name(event.channel)}"
+                    pipeline.publish(group_channel, layer.serialize(to_message(event)))
+                pipeline.execute()
 
-    return publish
+        def raw(self, group: str, message: dict) -> None:
+            client.publish(f"{prefix}__group__{group}", layer.serialize(message))
+
+    return Publisher()

@@ -19,7 +19,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django_eventstream.views import get_listener_manager
 
-from realtime import metrics, node, nodes, presence
+from realtime import metrics, node, nodes, presence, revocations
 from realtime.db import run_db
 from realtime.fanout import MESSAGE_TYPE, from_message, group_name
 from realtime.storage import storage_instance
@@ -61,7 +61,10 @@ class NodeRouter:
                 ThreadPoolExecutor(settings.REALTIME_DB_THREADS, thread_name_prefix="realtime-db")
             )
             layer = get_channel_layer()
-            self.node_channel = await layer.new_channel("node.")
+            node_channel = await layer.new_channel("node.")
+            await layer.group_add(revocations.CONTROL_GROUP, node_channel)
+            await run_db(revocations.load)
+            self.node_channel = node_channel
             self._tasks = [
                 asyncio.create_task(self._receive_forever(), name="realtime-receive"),
                 asyncio.create_task(self._watch_layer(), name="realtime-watchdog"),
@@ -144,6 +147,12 @@ class NodeRouter:
         for connection in list(self.connections):
             connection.request_resync()
 
+    def close_users(self, user_ids: list[int], *, reason: str) -> None:
+        wanted = set(user_ids)
+        for connection in list(self.connections):
+            if connection.user_id in wanted:
+                connection.close(reason)
+
     def close_all(self, reason: str) -> None:
         for connection in list(self.connections):
             connection.close(reason)
@@ -167,6 +176,8 @@ class NodeRouter:
                 manager.add_to_queues(message["channel"], from_message(message))
             elif kind == PING_TYPE:
                 self._last_pong = time.monotonic()
+            elif kind in (revocations.REVOKE_TYPE, revocations.RESTORE_TYPE):
+                self.close_users(revocations.apply(message), reason="revoked")
 
     async def _watch_layer(self) -> None:
         """Ping our own channel through the layer, to notice an outage and the recovery.

@@ -3,14 +3,15 @@
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 import realtime
 from accounts import blocking
 from accounts.models import User
-from chat import events, selectors
-from chat.errors import CannotChatWithSelf, UserNotFound
+from chat import events
+from chat.errors import CannotChatWithSelf, NotAMember, UserNotFound
 from chat.models import Conversation, Membership, Message
 from realtime import event_types
 
@@ -150,20 +151,25 @@ def end_membership(*, membership: Membership, removed_by: User | None = None) ->
 
 
 def publish_typing(*, user: User, conversation_id: int) -> None:
-    """Tell the other members that `user` is typing (ephemeral: never stored or replayed)."""
-    selectors.active_membership(user=user, conversation_id=conversation_id)
-    others = [
-        member_id
-        for member_id in selectors.active_member_ids(conversation_id=conversation_id)
-        if member_id != user.pk
-    ]
+    """Tell the other members that `user` is typing (ephemeral: never stored or replayed).
+
+    One statement: the current members with their names, which also says whether the
+    caller is one (`user` may be built from a token's claims: only its pk is read).
+    """
+    members = dict(
+        Membership.objects.filter(conversation_id=conversation_id, left_at__isnull=True)
+        .order_by("user_id")
+        .values_list("user_id", Coalesce(NullIf("user__display_name", Value("")), "user__username"))
+    )
+    if user.pk not in members:
+        raise NotAMember()
     realtime.publish_ephemeral(
         event_types.TYPING,
         {
             "conversation_id": conversation_id,
             "user_id": user.pk,
-            "display_name": user.name,
+            "display_name": members[user.pk],
             "at": events.iso(timezone.now()),
         },
-        user_ids=others,
+        user_ids=[member_id for member_id in members if member_id != user.pk],
     )

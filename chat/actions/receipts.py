@@ -103,6 +103,7 @@ def _mark_read_with_orm(*, user: User, conversation_id: int, up_to: int) -> Memb
     implied `message.delivered`, never `message.read` (the `messages_read` signal
     is sent either way; its receivers honour the setting).
     """
+    user = User.objects.get(pk=user.pk)  # the caller may be built from a token's claims
     with transaction.atomic(), realtime.batched():
         membership = selectors.active_membership(
             user=user, conversation_id=conversation_id, for_update=True
@@ -193,12 +194,14 @@ def _ack_sql(*, read: bool) -> str:
     # (last read, up_to] gets its receipt read (rows that did not exist are written
     # delivered and read); a delivered ack only writes receipts after the delivered pointer.
     start = "m.r0" if read else "m.d0"
+    unread = (
+        f"SELECT count(*) FROM {message} x WHERE x.conversation_id = %(conversation_id)s "  # noqa: S608
+        "AND x.id > %(up_to)s AND x.deleted_at IS NULL AND x.author_id <> %(user_id)s"
+    )
     moves = (
         "last_delivered_message_id = GREATEST(m.d0, %(up_to)s), "
         "last_delivered_at = CASE WHEN m.d0 < %(up_to)s THEN %(now)s ELSE t.last_delivered_at END, "
-        "last_read_message_id = %(up_to)s, last_read_at = %(now)s, unread_count = ("
-        f"SELECT count(*) FROM {message} x WHERE x.conversation_id = %(conversation_id)s "
-        "AND x.id > %(up_to)s AND x.deleted_at IS NULL AND x.author_id <> %(user_id)s)"
+        f"last_read_message_id = %(up_to)s, last_read_at = %(now)s, unread_count = ({unread})"
         if read
         else "last_delivered_message_id = %(up_to)s, last_delivered_at = %(now)s"
     )

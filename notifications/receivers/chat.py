@@ -99,6 +99,8 @@ def _acknowledged(
     recipients = recipient_settings(author_ids)
     if not any(settings.wants(kind, IN_APP) for settings in recipients.values()):
         return  # the default: receipts show as ticks, not as notifications
+    if not reader.username:  # built from a token's claims (the lean path): the name is needed
+        reader = User.objects.get(pk=reader.pk)
     per_author = (
         Message.objects.filter(pk__in=message_ids, author_id__in=author_ids)
         .values("author_id")
