@@ -1,5 +1,6 @@
 """Writes for accounts: signup, sign-out, passwords, the profile and presence bookkeeping."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import BinaryIO
 
@@ -12,6 +13,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+import realtime
 from accounts import avatars
 from accounts.models import DELETED_USER_COLOUR, DELETED_USER_NAME, Avatar, Block, User
 from config.errors import DomainError
@@ -72,13 +74,16 @@ def _refresh_token_of(*, user: User, raw: str) -> RefreshToken:
     return token
 
 
-def end_refresh_tokens(*, user_id: int, keep_jti: str | None = None) -> int:
-    """Blacklist every refresh token of the user still in force (but `keep_jti`'s).
+def end_refresh_tokens(
+    *, user_id: int | None = None, user_ids: Iterable[int] = (), keep_jti: str | None = None
+) -> int:
+    """Blacklist every refresh token of the user(s) still in force (but `keep_jti`'s).
 
     Returns how many were ended. Two statements whatever the number of devices.
     """
+    wanted = {*user_ids, *([user_id] if user_id is not None else [])}
     outstanding = OutstandingToken.objects.filter(
-        user_id=user_id, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+        user_id__in=wanted, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
     )
     if keep_jti:
         outstanding = outstanding.exclude(jti=keep_jti)
@@ -90,6 +95,20 @@ def end_refresh_tokens(*, user_id: int, keep_jti: str | None = None) -> int:
         ignore_conflicts=True,  # a refresh rotating the same token at the same moment
     )
     return len(ended)
+
+
+def deactivate_users(*, user_ids: Iterable[int]) -> int:
+    """Deactivate these users: they cannot sign in, their refresh tokens end, and once this
+    commits every node refuses their requests and closes their streams. Returns how many
+    were active."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        count = User.objects.filter(pk__in=ids, is_active=True).update(is_active=False)
+        end_refresh_tokens(user_ids=ids)
+        realtime.revoke_users(ids)
+    return count
 
 
 def log_out(*, user: User, refresh: str | None, everywhere: bool = False) -> None:

@@ -56,4 +56,3 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         services.end_refresh_tokens(user_id=form.user.pk)
         return response
-

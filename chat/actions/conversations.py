@@ -13,6 +13,7 @@ from accounts.models import User
 from chat import events
 from chat.errors import CannotChatWithSelf, NotAMember, UserNotFound
 from chat.models import Conversation, Membership, Message
+from chat.selectors import direct_peer_id
 from realtime import event_types
 
 
@@ -56,7 +57,7 @@ def ensure_may_write(*, conversation: Conversation, author: User) -> None:
     """
     if not conversation.is_blocked:
         return
-    peer_id = selectors.direct_peer_id(conversation, viewer_id=author.pk)
+    peer_id = direct_peer_id(conversation, viewer_id=author.pk)
     if peer_id is not None:
         blocking.ensure_may_message(sender_id=author.pk, recipient_id=peer_id)
 
