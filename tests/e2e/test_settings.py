@@ -31,7 +31,8 @@ def open_settings(person: ChatPage) -> ChatPage:
     person.page.goto(f"{person.base_url}/settings")
     expect(person.page.locator("html")).to_have_attribute("data-ready", "true")
     # The preferences have arrived once the table reflects them.
-    expect(person.page.locator("#preferences-table input[data-type='message.new'][data-channel='in_app']")).to_be_checked()
+    new_message_in_app = "#preferences-table input[data-type='message.new'][data-channel='in_app']"
+    expect(person.page.locator(new_message_in_app)).to_be_checked()
     return person
 
 
@@ -54,7 +55,8 @@ def people(single_node_site):
 @pytest.fixture
 def page_for(single_node_site, single_node_browser):
     def make(**options) -> ChatPage:
-        context = single_node_browser.new_context(viewport={"width": 1200, "height": 800}, **options)
+        viewport = {"width": 1200, "height": 800}
+        context = single_node_browser.new_context(viewport=viewport, **options)
         return ChatPage(context.new_page(), single_node_site.alice_url)
 
     return make
@@ -141,12 +143,18 @@ OFFLINE_PUSH_SERVICE = """
   let current = null;
   PushManager.prototype.getSubscription = async function () { return current; };
   PushManager.prototype.subscribe = async function (options) {
-    if (Notification.permission !== "granted") throw new DOMException("denied", "NotAllowedError");
-    if (!options || !options.applicationServerKey) throw new DOMException("no key", "InvalidAccessError");
-    const pair = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);
+    if (Notification.permission !== "granted") {
+      throw new DOMException("denied", "NotAllowedError");
+    }
+    if (!options || !options.applicationServerKey) {
+      throw new DOMException("no key", "InvalidAccessError");
+    }
+    const curve = { name: "ECDH", namedCurve: "P-256" };
+    const pair = await crypto.subtle.generateKey(curve, true, ["deriveBits"]);
     const p256dh = encode(await crypto.subtle.exportKey("raw", pair.publicKey));
     const auth = encode(crypto.getRandomValues(new Uint8Array(16)));
-    const endpoint = `http://127.0.0.1:9/push/${encode(crypto.getRandomValues(new Uint8Array(12)))}`;
+    const token = encode(crypto.getRandomValues(new Uint8Array(12)));
+    const endpoint = `http://127.0.0.1:9/push/${token}`;
     current = {
       endpoint,
       expirationTime: null,
@@ -195,7 +203,8 @@ def test_turning_push_on_sends_this_browsers_subscription_to_the_api(push_contex
     assert len(subscription.p256dh) == 87 and len(subscription.auth) == 22
     assert "Chrome" in subscription.user_agent
     worker = page.page.evaluate(
-        "navigator.serviceWorker.getRegistration('/').then((r) => r && r.active && r.active.scriptURL)"
+        "navigator.serviceWorker.getRegistration('/')"
+        ".then((registration) => registration.active.scriptURL)"
     )
     assert worker == f"{url}/sw.js"
 
@@ -206,7 +215,7 @@ def test_turning_push_on_sends_this_browsers_subscription_to_the_api(push_contex
 
 
 def test_changing_the_password_signs_the_other_browser_out(people, page_for):
-    alice, bob, chat = people
+    alice, _, _ = people
     here = open_settings(page_for().enter_as(alice))
     elsewhere = page_for().enter_as(alice)
 
@@ -227,7 +236,7 @@ def test_changing_the_password_signs_the_other_browser_out(people, page_for):
 
 
 def test_deleting_the_account_shows_its_messages_as_from_a_deleted_user(people, page_for):
-    alice, bob, chat = people
+    alice, bob, _ = people
     team = group_actions.create_group(creator=alice, name="Team", member_ids=[bob.pk])
     alice_page = page_for().enter_as(alice, f"/c/{team.conversation_id}")
     alice_page.send("Goodbye, everyone")
@@ -275,7 +284,7 @@ def test_a_blocked_persons_message_is_refused(people, page_for):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_settings_page_screenshots(people, page_for, scheme):
-    alice, bob, chat = people
+    alice, _, _ = people
     page = open_settings(page_for(color_scheme=scheme).enter_as(alice))
     page.page.wait_for_timeout(300)
     path = screenshot(page.page, f"settings-{scheme}")
