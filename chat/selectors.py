@@ -8,6 +8,7 @@ from django.db.models import Case, F, Min, QuerySet, When
 from accounts.models import User
 from chat.errors import MessageNotFound, NotAMember
 from chat.models import Conversation, Membership, Message, MessageReceipt
+from realtime import presence
 
 
 def active_membership(*, user: User, conversation_id: int, for_update: bool = False) -> Membership:
@@ -82,7 +83,28 @@ def presence_audiences(*, user_ids: Sequence[int]) -> dict[int, list[int]]:
             audiences[first].append(second)
         if second in audiences:
             audiences[second].append(first)
+    _add_group_watchers(audiences)
     return audiences
+
+
+def _add_group_watchers(audiences: dict[int, list[int]]) -> None:
+    """Those with one of the users' groups' member panel open see them too (see
+    realtime.presence.watch): one query, only when some panel is open at all."""
+    watched = presence.watched_conversation_ids()
+    if not watched:
+        return
+    rows = list(
+        Membership.objects.filter(
+            user_id__in=list(audiences), conversation_id__in=watched, left_at__isnull=True
+        ).values_list("user_id", "conversation_id")
+    )
+    watchers = presence.watchers_of({conversation_id for _, conversation_id in rows})
+    for user_id, conversation_id in rows:
+        known = set(audiences[user_id])
+        for viewer in watchers.get(conversation_id, []):
+            if viewer != user_id and viewer not in known:
+                audiences[user_id].append(viewer)
+                known.add(viewer)
 
 
 def direct_peer_id(conversation: Conversation, *, viewer_id: int) -> int | None:

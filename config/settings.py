@@ -276,6 +276,8 @@ NODE_MAX_IN_FLIGHT = env.int("NODE_MAX_IN_FLIGHT", default=256)
 NODE_MAX_QUEUE_WAIT_SECONDS = env.int("NODE_MAX_QUEUE_WAIT_MS", default=500) / 1000
 NODE_SHED_RETRY_AFTER_SECONDS = env.int("NODE_SHED_RETRY_AFTER_SECONDS", default=1)
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=60)
+# How long a group member panel's presence watch lasts unless the client renews it.
+PRESENCE_WATCH_SECONDS = env.int("PRESENCE_WATCH_SECONDS", default=60)
 # Who hears that users came online or went away: f(user_ids=[...]) -> {user_id: [ids]}.
 PRESENCE_AUDIENCE = "chat.selectors.presence_audiences"
 # How often a node pings itself through the channel layer, and sweeps for missed events.

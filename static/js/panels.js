@@ -5,6 +5,7 @@ import { api } from "./api.js";
 import { closeConversation, fetchConversation } from "./controller.js";
 import { conversationAvatar } from "./conversations.js";
 import { personRow, searchPeople } from "./dialogs.js";
+import { stopGroupPresence, watchGroupPresence } from "./group-presence.js";
 import { $, avatar, confirmAction, debounce, h, lastSeenText, toast } from "./dom.js";
 import { conversationTitle, notify, removeConversation, state, subscribe } from "./store.js";
 
@@ -34,6 +35,7 @@ export function openInfoPanel() {
 }
 
 export function closeInfoPanel({ restoreFocus = true } = {}) {
+  stopGroupPresence();
   panel().hidden = true;
   panelFor = null;
   $("app-shell").classList.remove("panel-open");
@@ -52,6 +54,7 @@ export function renderPanel() {
   if (conversation.kind === "group") {
     $("info-title").textContent = "Group info";
     loadGroup(conversation);
+    watchGroupPresence(conversation.group.id);
   } else {
     $("info-title").textContent = "Contact info";
     renderContact(conversation);
@@ -246,7 +249,7 @@ function renderGroup(conversation, group) {
   const members = group.members.map((member) =>
     h(
       "li",
-      { className: "member-row", dataset: { userId: member.user.id, role: member.role } },
+      { className: "member-row", dataset: { userId: member.user.id, role: member.role, online: state.presence.get(member.user.id)?.online ? "true" : "false" } },
       avatar({ initials: member.user.initials, colour: member.user.avatar_colour, online: state.presence.get(member.user.id)?.online }),
       h(
         "span",
@@ -321,6 +324,15 @@ function renderGroup(conversation, group) {
   restoreTyped(typed);
 }
 
+// Online dots of the member list, from the presence the store holds (no refetch).
+function paintMemberPresence() {
+  for (const row of document.querySelectorAll("#member-list .member-row")) {
+    const online = Boolean(state.presence.get(Number(row.dataset.userId))?.online);
+    row.querySelector(".avatar")?.classList.toggle("online", online);
+    row.dataset.online = online ? "true" : "false";
+  }
+}
+
 // The caller is out of a conversation (left, removed, or it was deleted).
 export function leftConversation(conversationId, message) {
   if (panelFor === conversationId) {
@@ -347,6 +359,9 @@ export function initPanels() {
   subscribe((changed) => {
     if (changed.has("open") && panelFor !== null && panelFor !== state.openId) {
       closeInfoPanel({ restoreFocus: false });
+    }
+    if (changed.has("presence") && !panel().hidden) {
+      paintMemberPresence();
     }
   });
 }

@@ -192,7 +192,7 @@ def push_context(daphne_nodes, monkeypatch) -> Iterator[tuple[BrowserContext, st
 def test_turning_push_on_sends_this_browsers_subscription_to_the_api(push_context):
     context, url = push_context
     alice = UserFactory(username="alice", display_name="Alice Smith")
-    page = ChatPage(context.new_page(), url).enter_as(alice, "/settings")
+    page = open_settings(ChatPage(context.new_page(), url).enter_as(alice))
     status = page.page.locator("#push-status")
     expect(status).to_have_attribute("data-state", "off")
     page.page.click("#push-toggle")
@@ -240,7 +240,7 @@ def test_deleting_the_account_shows_its_messages_as_from_a_deleted_user(people, 
     team = group_actions.create_group(creator=alice, name="Team", member_ids=[bob.pk])
     alice_page = page_for().enter_as(alice, f"/c/{team.conversation_id}")
     alice_page.send("Goodbye, everyone")
-    alice_page.expect_status("Goodbye, everyone", "delivered")
+    alice_page.expect_status("Goodbye, everyone", "sent")
 
     open_settings(alice_page)
     alice_page.page.fill("#delete-password", PASSWORD)
@@ -279,7 +279,7 @@ def test_a_blocked_persons_message_is_refused(people, page_for):
     blocked_row.get_by_role("button", name="Unblock").click()
     expect(alice_page.page.locator("#blocked-empty")).to_be_visible()
     bob_page.page.get_by_role("button", name=re.compile("Retry")).click()
-    bob_page.expect_status("Can you hear me?", "delivered")
+    bob_page.expect_status("Can you hear me?", "sent")  # stored now (Alice is in settings)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -291,3 +291,20 @@ def test_settings_page_screenshots(people, page_for, scheme):
     page.page.screenshot(path=str(path.with_name(f"settings-{scheme}-full.png")), full_page=True)
     assert path.stat().st_size > 10_000
     page.assert_clean()
+
+
+def test_the_group_member_list_shows_who_is_online_while_open(people, page_for):
+    alice, bob, _ = people
+    carol = UserFactory(username="carol", display_name="Carol White")
+    team = group_actions.create_group(creator=alice, name="Team", member_ids=[bob.pk, carol.pk])
+    alice_page = page_for().enter_as(alice, f"/c/{team.conversation_id}")
+    page_for().enter_as(bob)  # Bob is online from before: the list asks on open
+    alice_page.page.click("#info-button")
+    members = alice_page.page.locator("#member-list")
+    expect(members.locator(f"[data-user-id='{bob.pk}']")).to_have_attribute("data-online", "true")
+    expect(members.locator(f"[data-user-id='{carol.pk}']")).to_have_attribute(
+        "data-online", "false"
+    )
+    page_for().enter_as(carol)  # and Carol comes online while the list is open: pushed
+    expect(members.locator(f"[data-user-id='{carol.pk}']")).to_have_attribute("data-online", "true")
+    alice_page.assert_clean()
