@@ -11,7 +11,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-import realtime
 from accounts import blocking, services
 from accounts.api.serializers import MeSerializer
 from accounts.models import User
@@ -24,6 +23,7 @@ from notifications import actions as notification_actions
 from notifications import selectors as notification_selectors
 from notifications.api.serializers import NotificationSerializer
 from notifications.api.views import preferences_data
+from realtime import revocations
 
 
 def delete_account(*, user: User, password: str) -> None:
@@ -54,7 +54,7 @@ def delete_account(*, user: User, password: str) -> None:
                 chat_actions.end_membership(membership=membership)
         notification_actions.erase_user_data(user=user)
         services.anonymize_user(user=user)
-        transaction.on_commit(lambda: realtime.revoke_users([user_id]))
+        revocations.revoke_users([user_id])  # on commit: every node closes their streams
 
 
 def export_account(*, user: User) -> dict[str, Any]:

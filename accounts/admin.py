@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts import services
 from accounts.models import User
 
 
@@ -29,10 +30,20 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Deactivate selected users (they can no longer log in)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        count = queryset.exclude(pk=request.user.pk).update(is_active=False)
+        user_ids = list(queryset.exclude(pk=request.user.pk).values_list("pk", flat=True))
+        count = services.deactivate_users(user_ids=user_ids)
         self.message_user(request, f"Deactivated {count} user(s).", messages.SUCCESS)
 
     @admin.action(description="Reactivate selected users")
     def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        count = queryset.update(is_active=True)
+        count = services.reactivate_users(user_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"Reactivated {count} user(s).", messages.SUCCESS)
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            # The change form's checkbox: every node learns of it as from the actions.
+            if obj.is_active:
+                services.reactivate_users(user_ids=[obj.pk])
+            else:
+                services.deactivate_users(user_ids=[obj.pk])

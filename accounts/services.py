@@ -1,4 +1,5 @@
-"""Writes for accounts: signup, sign-out, passwords, the profile and presence bookkeeping."""
+"""Writes for accounts: signup, deactivation, sign-out, passwords, the profile and presence
+bookkeeping."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -13,10 +14,10 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-import realtime
 from accounts import avatars
 from accounts.models import DELETED_USER_COLOUR, DELETED_USER_NAME, Avatar, Block, User
 from config.errors import DomainError
+from realtime import revocations
 
 
 class UsernameTaken(DomainError):
@@ -41,6 +42,23 @@ def create_user(*, username: str, password: str, email: str = "", display_name: 
     except IntegrityError as exc:  # lost a race with another signup
         raise UsernameTaken() from exc
     return user
+
+
+def deactivate_users(*, user_ids: list[int]) -> int:
+    """Deactivate these users: they can no longer log in, and every node refuses their
+    tokens and sessions and closes their streams within a second of the commit
+    (realtime.revocations). Returns how many were active."""
+    with transaction.atomic():
+        count = User.objects.filter(pk__in=user_ids).update(is_active=False)
+        revocations.revoke_users(user_ids)
+    return count
+
+
+def reactivate_users(*, user_ids: list[int]) -> int:
+    with transaction.atomic():
+        count = User.objects.filter(pk__in=user_ids).update(is_active=True)
+        revocations.restore_users(user_ids)
+    return count
 
 
 def record_last_seen(*, user_id: int, at: datetime) -> None:
@@ -95,20 +113,6 @@ def end_refresh_tokens(
         ignore_conflicts=True,  # a refresh rotating the same token at the same moment
     )
     return len(ended)
-
-
-def deactivate_users(*, user_ids: Iterable[int]) -> int:
-    """Deactivate these users: they cannot sign in, their refresh tokens end, and once this
-    commits every node refuses their requests and closes their streams. Returns how many
-    were active."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return 0
-    with transaction.atomic():
-        count = User.objects.filter(pk__in=ids, is_active=True).update(is_active=False)
-        end_refresh_tokens(user_ids=ids)
-        realtime.revoke_users(ids)
-    return count
 
 
 def log_out(*, user: User, refresh: str | None, everywhere: bool = False) -> None:

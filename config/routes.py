@@ -13,6 +13,7 @@ import re
 
 from config.lean import LeanApp, LoadShedder, Route, send_response, shed_response
 
+UNSHED_PREFIXES = ("/health", "/metrics")
 CONVERSATION = r"/api/v1/conversations/(?P<conversation_id>[0-9]+)"
 
 
@@ -38,6 +39,10 @@ def build_http_app(django_asgi_app):
     async def http(scope: dict, receive, send) -> None:
         if streams.handles(scope):
             await streams(scope, receive, send)
+            return
+        if scope["path"].startswith(UNSHED_PREFIXES):
+            # Probes must answer even under load, or an orchestrator restarts a busy node.
+            await django_asgi_app(scope, receive, send)
             return
         if reason := shedder.admit(scope):
             await send_response(send, shed_response(reason), new_request_id())

@@ -51,13 +51,6 @@ def publish_ephemeral(
     publish_ephemeral_event(event_type, payload, user_ids=user_ids, channels=channels)
 
 
-def revoke_users(user_ids: Iterable[int]) -> None:
-    """After commit, every node refuses these users and closes their open streams."""
-    from realtime.revocations import revoke_users as revoke
-
-    revoke(user_ids)
-
-
 def user_channel(user_id: int) -> str:
     return f"user-{user_id}"
 

@@ -160,6 +160,8 @@ def _store(params: dict[str, Any]) -> _Stored | None:
         id=params["author_id"], username=username, display_name=display_name, avatar_colour=colour
     )
     conversation = Conversation(id=params["conversation_id"], kind=kind)
+    if group_id is None:  # known to have no group: titles must not look it up
+        Conversation._meta.get_field("group").set_cached_value(conversation, None)
     message = Message(
         id=message_id,
         conversation=conversation,
