@@ -130,7 +130,10 @@ def _node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
         request.node._nodeid = request.node.nodeid
 
 
-schema = schemathesis.pytest.from_fixture("live_schema").exclude(path="/events/")
+# `/ws/` is documented for readers but is a WebSocket upgrade, not an HTTP operation.
+schema = (
+    schemathesis.pytest.from_fixture("live_schema").exclude(path="/events/").exclude(path="/ws/")
+)
 
 
 @schema.parametrize()
