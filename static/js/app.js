@@ -91,7 +91,7 @@ function followPath() {
 
 async function main() {
   state.me = readJson("parley-me");
-  paintAvatar($("my-avatar"), { initials: state.me.initials, colour: state.me.avatar_colour });
+  paintAvatar($("my-avatar"), { initials: state.me.initials, colour: state.me.avatar_colour, url: state.me.avatar_url });
   initTheme();
   initConversationList();
   initThread();

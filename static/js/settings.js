@@ -33,12 +33,7 @@ async function savePreferences(changes, doneText = "Saved.") {
 function renderProfile(me) {
   $("display-name").value = me.display_name || "";
   $("profile-username").textContent = me.username;
-  const picture = $("profile-avatar");
-  paintAvatar(picture, { initials: me.initials, colour: me.avatar_colour });
-  if (me.avatar_url) {
-    picture.textContent = "";
-    picture.appendChild(h("img", { src: me.avatar_url, alt: "" }));
-  }
+  paintAvatar($("profile-avatar"), { initials: me.initials, colour: me.avatar_colour, url: me.avatar_url });
   $("avatar-remove").hidden = !me.avatar_url;
 }
 

@@ -393,3 +393,12 @@ def test_export_reads_a_fixed_number_of_queries(
         NotificationFactory(recipient=alice, actor=bob)
     with django_assert_max_num_queries(len(few.captured_queries)):
         alice_client.get(EXPORT)
+
+
+def test_deactivation_ends_every_refresh_token_of_the_user(api_client, alice, bob):
+    from accounts import services
+
+    alices, bobs = login(api_client), login(api_client, "bob")
+    services.deactivate_users(user_ids=[alice.pk])
+    assert not refreshes(alices["refresh"])
+    assert refreshes(bobs["refresh"])

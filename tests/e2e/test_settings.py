@@ -308,3 +308,28 @@ def test_the_group_member_list_shows_who_is_online_while_open(people, page_for):
     page_for().enter_as(carol)  # and Carol comes online while the list is open: pushed
     expect(members.locator(f"[data-user-id='{carol.pk}']")).to_have_attribute("data-online", "true")
     alice_page.assert_clean()
+
+
+def test_the_profile_takes_a_new_name_and_a_resized_picture(people, page_for, tmp_path):
+    from PIL import Image
+
+    alice, _, _ = people
+    picture = tmp_path / "me.png"
+    Image.new("RGB", (900, 500), (30, 120, 200)).save(picture)
+    page = open_settings(page_for().enter_as(alice))
+    page.page.fill("#display-name", "Alice Cooper")
+    page.page.click("#profile-form button[type=submit]")
+    expect(page.page.locator(".toast", has_text="Profile saved.")).to_be_visible()
+    page.page.set_input_files("#avatar-input", str(picture))
+    expect(page.page.locator("#profile-avatar img")).to_be_visible()
+    page.page.wait_for_function("document.querySelector('#profile-avatar img').complete")
+    size = page.page.evaluate(
+        "(() => { const img = document.querySelector('#profile-avatar img');"
+        " return [img.naturalWidth, img.naturalHeight]; })()"
+    )
+    assert size == [256, 256]
+    page.page.goto(f"{page.base_url}/")
+    page.wait_ready()
+    expect(page.page.locator(".me-name")).to_have_text("Alice Cooper")
+    expect(page.page.locator("#my-avatar img")).to_be_visible()
+    page.assert_clean()

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from accounts import services as account_services
+from tests.factories import PASSWORD
 from tests.realtime.conftest import token_for
 
 pytestmark = pytest.mark.multinode
@@ -101,3 +102,29 @@ def test_the_schema_describes_the_websocket(daphne_nodes):
     schema = httpx.get(f"{node.url}/api/schema/?format=json", timeout=10).json()
     operation = schema["paths"]["/ws/"]["get"]
     assert "keep-alive" in operation["description"] and "4429" in operation["description"]
+
+
+def test_deleting_the_account_closes_its_sockets(daphne_nodes, stream_users):
+    alice, _ = stream_users
+    node = daphne_nodes("ws-deleted")
+    token = token_for(alice)
+
+    async def scenario() -> None:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(f"{node.url}/ws/?token={token}") as ws,
+        ):
+            assert (await frame(ws))["event"] == "stream-open"
+            async with httpx.AsyncClient() as client:
+                deleted = await client.request(
+                    "DELETE",
+                    f"{node.url}/api/v1/auth/me",
+                    json={"password": PASSWORD},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+            assert deleted.status_code == 204
+            goodbye = await frame(ws)
+            assert goodbye["event"] == "stream-reconnect"
+            assert goodbye["data"]["reason"] == "revoked"
+
+    asyncio.run(scenario())
