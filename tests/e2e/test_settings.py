@@ -19,6 +19,7 @@ from chat.models import Membership, Message
 from groups import actions as group_actions
 from notifications.management.commands.generate_vapid_keys import new_key_pair
 from notifications.models import Notification, PushSubscription
+from realtime import presence
 from tests.e2e.pages import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, ChatPage, screenshot
 from tests.factories import PASSWORD, UserFactory
 
@@ -299,6 +300,7 @@ def test_the_group_member_list_shows_who_is_online_while_open(people, page_for):
     team = group_actions.create_group(creator=alice, name="Team", member_ids=[bob.pk, carol.pk])
     alice_page = page_for().enter_as(alice, f"/c/{team.conversation_id}")
     page_for().enter_as(bob)  # Bob is online from before: the list asks on open
+    wait_for(lambda: presence.is_online(bob.pk), "Bob's node to mark him online")
     alice_page.page.click("#info-button")
     members = alice_page.page.locator("#member-list")
     expect(members.locator(f"[data-user-id='{bob.pk}']")).to_have_attribute("data-online", "true")
