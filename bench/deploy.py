@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 import httpx
 
 from bench.common import raise_nofile
+from config import serve
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")
@@ -144,18 +145,21 @@ def node_env(*, database_url: str, redis_url: str, secret_key: str, name: str) -
 
 
 def daphne_command(port: int, *, backlog: int | None, proxy_headers: bool) -> list[str]:
-    # `-b/-p` gives Twisted's default listen backlog of 50; `--backlog` uses a raw endpoint.
-    bind = (
-        ["-e", f"tcp:port={port}:interface={LOCALHOST}:backlog={backlog}"]
-        if backlog
-        else ["-b", LOCALHOST, "-p", str(port)]
-    )
+    """One node's daphne command, with the production flags of config.serve (the launcher of
+    WEB_CONCURRENCY processes per host); `backlog` None keeps Twisted's default of 50."""
+    if backlog:
+        (command,) = serve.commands(port=port, processes=1, interface=LOCALHOST, backlog=backlog)
+        return command
+    # `-b/-p` gives Twisted's default listen backlog of 50.
     extra = ["--proxy-headers"] if proxy_headers else []
     return [
         PYTHON,
         "-m",
         "daphne",
-        *bind,
+        "-b",
+        LOCALHOST,
+        "-p",
+        str(port),
         *extra,
         "--access-log",
         "/dev/null",

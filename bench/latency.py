@@ -26,6 +26,12 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grace", type=float, default=10.0, help="seconds to wait for stragglers")
     parser.add_argument("--max-inflight", type=int, default=64, help="concurrent POSTs at most")
     parser.add_argument("--user-offset", type=int, default=0, help="first bench user index")
+    parser.add_argument(
+        "--senders", type=int, default=0, help="only this many users send (0: all of them)"
+    )
+    parser.add_argument(
+        "--mixed", action="store_true", help="recipients ack delivered, then read, each message"
+    )
 
 
 def print_run(title: str, result: dict[str, Any]) -> None:
@@ -64,6 +70,8 @@ def main() -> None:
             max_inflight=args.max_inflight,
             server_pids=deployment.pids,
             database_url=args.database_url,
+            senders=args.senders,
+            mixed=args.mixed,
         )
         data.update(asyncio.run(run(args, bench, deployment, data["started"])))
     print_run(f"latency at {args.rate:g} msg/s for {args.duration:g} s", data["result"])

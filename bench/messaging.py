@@ -58,6 +58,9 @@ class RunState:
     unexpected: int = 0
     skipped: int = 0
     send_lag: list[float] = field(default_factory=list)
+    shed: int = 0
+    acks: Counter = field(default_factory=Counter)
+    ack_times: list[float] = field(default_factory=list)
     errors: Counter = field(default_factory=Counter)
     error_samples: list[str] = field(default_factory=list)
 
@@ -76,12 +79,19 @@ class MessageBench:
         open_concurrency: int = 200,
         server_pids: list[int] | None = None,
         database_url: str | None = None,
+        senders: int = 0,
+        mixed: bool = False,
     ) -> None:
         if len(user_ids) < 2 * pairs:
             raise ValueError("need two users per pair")
         self.base_url = base_url.rstrip("/")
         self.tokens = dict(zip(user_ids, tokens, strict=True))
         self.pairs = [Pair(user_ids[2 * i], user_ids[2 * i + 1]) for i in range(pairs)]
+        # With `senders`, only that many users send (one per pair, to its partner); every
+        # user still streams. `mixed`: each recipient acks delivered, then read, as the web
+        # app does for a message on screen.
+        self.senders = senders
+        self.mixed = mixed
         self.stream_users = user_ids
         self.max_inflight = max_inflight
         self.open_concurrency = open_concurrency
@@ -89,6 +99,7 @@ class MessageBench:
         self.database_url = database_url
         self.streams: list[Stream] = []
         self.state = RunState()
+        self._acking: set[asyncio.Task] = set()
         self.sessions: list[aiohttp.ClientSession] = []
         self.post_session: aiohttp.ClientSession | None = None
 
@@ -163,6 +174,28 @@ class MessageBench:
             state.duplicates += 1
         else:
             state.arrivals[client_id] = arrived
+            if self.mixed:
+                message = json.loads(data)["message"]
+                task = asyncio.create_task(
+                    self._ack(stream.user_id, message["conversation_id"], message["id"])
+                )
+                self._acking.add(task)
+                task.add_done_callback(self._acking.discard)
+
+    async def _ack(self, user_id: int, conversation_id: int, message_id: int) -> None:
+        state = self.state
+        base = f"{self.base_url}/api/v1/conversations/{conversation_id}"
+        for kind in ("delivered", "read"):
+            started = time.perf_counter()
+            try:
+                status, _ = await post_json(
+                    self.post_session, f"{base}/{kind}", self.tokens[user_id], {"up_to": message_id}
+                )
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                status = 0
+                state.errors[f"{kind} {type(exc).__name__}"] += 1
+            state.ack_times.append(time.perf_counter() - started)
+            state.acks[f"{kind} {status}"] += 1
 
     # --- sending -----------------------------------------------------------------------
 
@@ -184,6 +217,9 @@ class MessageBench:
             state.errors[type(exc).__name__] += 1
         record.status = status
         record.answered = time.perf_counter()
+        if status == 503:
+            state.shed += 1  # refused at once by an overloaded node: never stored
+            return
         if status != 201:
             state.errors[f"HTTP {status}"] += 1
             if status and len(state.error_samples) < 3:
@@ -213,10 +249,14 @@ class MessageBench:
             if len(inflight) >= self.max_inflight:
                 state.skipped += 1  # the server is not keeping up: do not pile on
                 continue
-            pair = self.pairs[i % len(self.pairs)]
-            author, recipient = (
-                (pair.a, pair.b) if (i // len(self.pairs)) % 2 == 0 else (pair.b, pair.a)
-            )
+            if self.senders:
+                pair = self.pairs[i % self.senders]
+                author, recipient = pair.a, pair.b
+            else:
+                pair = self.pairs[i % len(self.pairs)]
+                author, recipient = (
+                    (pair.a, pair.b) if (i // len(self.pairs)) % 2 == 0 else (pair.b, pair.a)
+                )
             task = asyncio.create_task(self._send(pair, author, recipient))
             inflight.add(task)
             task.add_done_callback(inflight.discard)
@@ -227,6 +267,8 @@ class MessageBench:
         deadline = time.perf_counter() + grace
         while time.perf_counter() < deadline and not accepted <= state.arrivals.keys():
             await asyncio.sleep(0.05)
+        if self._acking:
+            await asyncio.wait(set(self._acking), timeout=grace)
         cpu = window.stop()
         sessions_after = db_sessions(self.database_url)
         if sessions_before is not None and sessions_after is not None:
@@ -246,6 +288,7 @@ class MessageBench:
         delivered = [cid for cid in accepted if cid in state.arrivals]
         latencies = [state.arrivals[cid] - state.sent[cid].started for cid in delivered]
         post_times = [s.answered - s.started for s in state.sent.values() if s.status == 201]
+        answer_times = [s.answered - s.started for s in state.sent.values() if s.status]
         if delivered:
             first = min(state.sent[cid].started for cid in delivered)
             last = max(state.arrivals[cid] for cid in delivered)
@@ -260,6 +303,13 @@ class MessageBench:
             "attempted": int(rate * duration),
             "posted": len(state.sent),
             "accepted": len(accepted),
+            "shed_503": state.shed,
+            "answered_ms": summarize(answer_times),
+            "acks": dict(state.acks),
+            "ack_ms": summarize(state.ack_times),
+            "server_cpu_ms_per_request": round(
+                1000 * cpu["server_cpu_s"] / max(1, len(accepted) + sum(state.acks.values())), 2
+            ),
             "achieved_send_rate": round(len(state.sent) / max(1e-9, sending_s), 1),
             "delivered": len(delivered),
             "delivered_per_s": round(delivered_per_s, 1),
@@ -308,6 +358,8 @@ def counts_rows(result: dict[str, Any]) -> list[tuple]:
         ("target rate msg/s", result["target_rate"]),
         ("achieved send rate msg/s", result["achieved_send_rate"]),
         ("accepted (201)", result["accepted"]),
+        ("shed (503, stored nothing)", result.get("shed_503", 0)),
+        ("slowest answer (201 or 503) ms", result.get("answered_ms", {}).get("max")),
         ("delivered", result["delivered"]),
         ("delivered msg/s", result["delivered_per_s"]),
         ("lost", result["lost"]),
@@ -318,6 +370,9 @@ def counts_rows(result: dict[str, Any]) -> list[tuple]:
         ("client send lag p99 ms", result["send_lag_ms"].get("p99")),
         ("server CPU % per process", json.dumps(cpu["server_cpu_pct"])),
         ("server CPU ms per accepted message", result["server_cpu_ms_per_message"]),
+        ("acks (mixed mode)", json.dumps(result.get("acks") or {})),
+        ("ack response p99 ms", result.get("ack_ms", {}).get("p99")),
+        ("server CPU ms per request (sends + acks)", result.get("server_cpu_ms_per_request")),
         ("client CPU %", cpu["client_cpu_pct"]),
         ("PostgreSQL / Redis CPU %", json.dumps(cpu["postgres_redis_cpu_pct"])),
         ("machine busy % (2 cores = 100)", cpu["machine_busy_pct"]),

@@ -31,6 +31,8 @@ def verdict(result: dict[str, Any], *, p99_ms: float) -> list[str]:
         reasons.append(f"duplicated {result['duplicates']}")
     if result["errors"]:
         reasons.append(f"errors {result['errors']}")
+    if result.get("shed_503"):
+        reasons.append(f"{result['shed_503']} shed (503)")
     if result["skipped_client_backlog"]:
         reasons.append(f"{result['skipped_client_backlog']} not sent (server too slow)")
     p99 = result["latency_ms"].get("p99", float("inf"))
@@ -119,6 +121,8 @@ def main() -> None:
             max_inflight=args.max_inflight,
             server_pids=deployment.pids,
             database_url=args.database_url,
+            senders=args.senders,
+            mixed=args.mixed,
         )
         data.update(asyncio.run(run(args, bench, deployment, data["started"])))
     print_steps(data["result"])

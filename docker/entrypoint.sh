@@ -1,6 +1,7 @@
 #!/bin/sh
 # Parley container entrypoint.
-#   web     (default) wait for the database, migrate once (see below), exec daphne
+#   web     (default) wait for the database, migrate once (see below), run the daphne
+#           processes (WEB_CONCURRENCY of them, config/serve.py)
 #   worker  wait for the database, exec the background task worker (django-tasks db_worker)
 #   migrate wait for the database, migrate, exit
 #   anything else is exec'd as given (e.g. `python manage.py check_deploy`, `sh`)
@@ -24,16 +25,10 @@ case "$role" in
         if [ "${MIGRATE:-1}" = "1" ]; then
             python manage.py migrate_locked --noinput
         fi
-        # No --http-timeout: an SSE stream is one HTTP response that lasts for hours.
-        # daphne's own access log prints raw query strings (?token=...) to stdout; Parley
-        # writes a scrubbed access line per request (logger parley.request) instead.
-        # A listen backlog of 1024 (Twisted's default is 50) so a reconnect storm after
-        # another node dies queues its connects instead of timing them out.
-        exec python -m daphne \
-            -e "tcp:port=${PORT:-8000}:interface=0.0.0.0:backlog=1024" \
-            --proxy-headers --proxy-headers-host X-Real-IP \
-            --access-log /dev/null \
-            config.asgi:application
+        # WEB_CONCURRENCY daphne processes (default: one per core), each a node of its own
+        # on PORT, PORT+1, ... with NODE_ID-<n> (config/serve.py: no --http-timeout, listen
+        # backlog 1024, no daphne access log since parley.request writes a scrubbed one).
+        exec python -m config.serve
         ;;
     worker)
         wait_for_database

@@ -1,6 +1,8 @@
 """Who is asking for a stream: session, `Authorization: Bearer`, or `?token=` (EventSource)."""
 
 import io
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -50,12 +52,31 @@ def _bearer_token(request: HttpRequest) -> str | None:
     return request.GET.get("token") or None
 
 
-def user_from_token(raw: str) -> StreamUser:
+# Tokens already verified by this process: raw token -> (user id, expiry). A token's
+# signature and claims never change, so a reconnect or the next send with the same token
+# skips the HMAC and claim checks; expiry and the revoked set are still checked each time.
+_verified: OrderedDict[str, tuple[int, float]] = OrderedDict()
+VERIFIED_TOKENS_KEPT = 50_000
+
+
+def _verified_user_id(raw: str) -> int:
+    known = _verified.get(raw)
+    if known is not None and known[1] > time.time():
+        return known[0]
     try:
         token = AccessToken(raw)
     except TokenError as exc:
+        _verified.pop(raw, None)
         raise StreamAuthError(401, "token_not_valid", "Token is invalid or expired.") from exc
     user_id = int(token[api_settings.USER_ID_CLAIM])
+    _verified[raw] = (user_id, float(token["exp"]))
+    if len(_verified) > VERIFIED_TOKENS_KEPT:
+        _verified.popitem(last=False)
+    return user_id
+
+
+def user_from_token(raw: str) -> StreamUser:
+    user_id = _verified_user_id(raw)
     if revocations.is_revoked(user_id):
         raise StreamAuthError(401, "token_not_valid", "Token is invalid or expired.")
     return StreamUser(pk=user_id)

@@ -6,12 +6,13 @@ threads, and each thread then waits for the GIL behind the busy event loop after
 every socket call (measured: 3,000 opens finished only after 7-13 s although
 the process used 60 % of one core). Here the event loop waits on PostgreSQL's
 socket itself, through a small psycopg async pool of its own, so an open costs
-two round trips and no thread.
+one round trip and no thread.
 
 Only requests served by the node's own handler (realtime.asgi) use it: a view run
 in a throwaway loop (Django's test client) or on SQLite (the embedded default,
 which has no async driver) keeps `run_db`. The SQL mirrors the ORM reads it
-replaces: `channels_for_user`, `EventLogStorage.get_current_ids`, `read_since`.
+replaces: `channels_for_user` with `EventLogStorage.get_current_ids` (one statement for an
+open), `get_current_ids` and `read_since`.
 """
 
 import asyncio
@@ -24,7 +25,7 @@ from django.conf import settings
 from django.db import connections
 from psycopg_pool import AsyncConnectionPool
 
-from realtime import BROADCAST_CHANNEL, topic_channel, user_channel
+from realtime import topic_channel
 from realtime.channels import MAX_TOPICS_PER_STREAM, channels_for_user
 from realtime.db import run_db
 from realtime.models import ChannelCounter, StoredEvent, Topic, TopicSubscription
@@ -47,10 +48,6 @@ def _table(model) -> str:
     return connections["default"].ops.quote_name(model._meta.db_table)
 
 
-TOPICS_SQL = (
-    f"SELECT t.name FROM {_table(TopicSubscription)} s "  # noqa: S608 - quoted table names only
-    f"JOIN {_table(Topic)} t ON t.id = s.topic_id WHERE s.user_id = %s LIMIT %s"
-)
 COUNTERS_SQL = (
     f"SELECT channel, last_id FROM {_table(ChannelCounter)} "  # noqa: S608
     "WHERE channel = ANY(%s)"
@@ -63,6 +60,17 @@ EVENTS_SQL = (
     f"  SELECT seq, type, data FROM {_table(StoredEvent)} "
     "  WHERE channel = p.channel AND seq > p.after ORDER BY seq LIMIT %s"
     ") e ORDER BY p.channel, e.seq"
+)
+
+
+# One statement for a stream open: the counters of the given channels, and the user's
+# topics with their counters (topic NULL: one of the given channels).
+OPEN_SQL = (
+    f"SELECT NULL::varchar, c.channel, c.last_id FROM {_table(ChannelCounter)} c "  # noqa: S608
+    "WHERE c.channel = ANY(%s) UNION ALL "
+    f"SELECT t.name, k.channel, k.last_id FROM (SELECT t.name FROM {_table(TopicSubscription)} s "
+    f"JOIN {_table(Topic)} t ON t.id = s.topic_id WHERE s.user_id = %s LIMIT %s) t "
+    f"LEFT JOIN {_table(ChannelCounter)} k ON k.channel = 'topic-' || t.name"
 )
 
 
@@ -117,12 +125,20 @@ async def _rows(sql: str, params: Sequence[Any]) -> list[tuple]:
         return await cursor.fetchall()
 
 
-async def channels_for(user_id: int) -> list[str]:
-    """Every channel a user's stream carries (as realtime.channels.channels_for_user)."""
+async def topics_and_current_ids(
+    user_id: int, channels: list[str]
+) -> tuple[list[str], dict[str, int]]:
+    """The user's topic channels, and the last event id of those and of `channels`: the one
+    read of a stream open (on SQLite or outside the node's loop, two)."""
     if not _enabled():
-        return await run_db(channels_for_user, user_id)
-    names = await _rows(TOPICS_SQL, [user_id, MAX_TOPICS_PER_STREAM])
-    return [user_channel(user_id), BROADCAST_CHANNEL, *(topic_channel(name) for (name,) in names)]
+        every = await run_db(channels_for_user, user_id)
+        topics = [channel for channel in every if channel not in channels]
+        return topics, await run_db(storage_instance.get_current_ids, [*channels, *topics])
+    rows = await _rows(OPEN_SQL, [channels, user_id, MAX_TOPICS_PER_STREAM])
+    topics = [topic_channel(name) for name, _, _ in rows if name is not None]
+    current = dict.fromkeys([*channels, *topics], 0)
+    current.update({channel: last_id for _, channel, last_id in rows if channel is not None})
+    return topics, current
 
 
 async def current_ids(channels: Iterable[str]) -> dict[str, int]:

@@ -107,6 +107,19 @@ class NodeRouter:
         if self.user_refs[connection.user_id] == 1:
             self._presence_change(connection.user_id, online=True)
 
+    async def add_channels(self, connection: "Connection", channels: list[str]) -> None:
+        """Extend an attached connection with more channels (its topics, found on open)."""
+        layer = get_channel_layer()
+        manager = get_listener_manager()
+        for channel in channels:
+            if self.channel_refs[channel] == 0:
+                await layer.group_add(group_name(channel), self.node_channel)
+            self.channel_refs[channel] += 1
+        manager.remove_listener(connection.listener)
+        connection.channels = [*connection.channels, *channels]
+        connection.listener.channels.update(channels)
+        manager.add_listener(connection.listener)
+
     async def detach(self, connection: "Connection") -> None:
         if connection not in self.connections:
             return

@@ -41,8 +41,9 @@ class Frame:
     id: str | None = None
 
 
-def parse_resume_ids(raw: str | None, channels: list[str]) -> dict[str, int]:
-    """Positions from a Last-Event-ID like `user-7:42,broadcast:3` (django-eventstream's format)."""
+def parse_resume_ids(raw: str | None, channels: list[str] | None) -> dict[str, int]:
+    """Positions from a Last-Event-ID like `user-7:42,broadcast:3` (django-eventstream's format),
+    for `channels` only (None: every channel named; the caller filters later)."""
     if not raw:
         return {}
     if len(raw) > 4096:
@@ -54,13 +55,26 @@ def parse_resume_ids(raw: str | None, channels: list[str]) -> dict[str, int]:
         raise InvalidResumeId("Last-Event-ID is not in the form channel:id,...") from exc
     if any(value < 0 or value > 2**62 for value in positions.values()):
         raise InvalidResumeId("Last-Event-ID holds an id out of range.")
+    if channels is None:
+        return positions
     return {channel: value for channel, value in positions.items() if channel in channels}
 
 
 class Connection:
-    def __init__(self, *, user_id: int, channels: list[str], resume: dict[str, int]) -> None:
+    def __init__(
+        self,
+        *,
+        user_id: int,
+        channels: list[str],
+        resume: dict[str, int],
+        find_topics: bool = False,
+    ) -> None:
+        """With `find_topics`, `channels` are the user's own and broadcast, and open() adds
+        the user's topics with the same read that fixes the positions; `resume` is then
+        kept only for the channels the stream ends up with."""
         self.user_id = user_id
         self.channels = channels
+        self._find_topics = find_topics
         self.positions: dict[str, int] = {}
         self._resume = resume
         self.listener = Listener()
@@ -77,13 +91,25 @@ class Connection:
     async def open(self) -> None:
         """Start listening, then fix the starting position of every channel."""
         self.listener.assign_loop()
-        await get_router().attach(self)
-        missing = [channel for channel in self.channels if channel not in self._resume]
-        current = {}
-        if missing:
-            current = await reads.current_ids(missing)
-        self.positions = {**current, **self._resume}
-        self._needs_catchup = bool(self._resume)
+        router = get_router()
+        # Subscribed before the positions are read, so nothing published in between is missed.
+        await router.attach(self)
+        topics: list[str] = []
+        if self._find_topics:
+            topics, current = await reads.topics_and_current_ids(self.user_id, self.channels)
+            if topics:
+                # Subscribed after their positions were read: the first read catches up.
+                await router.add_channels(self, topics)
+            self._resume = {c: v for c, v in self._resume.items() if c in self.channels}
+            self.resumed = bool(self._resume)
+        else:
+            missing = [channel for channel in self.channels if channel not in self._resume]
+            current = await reads.current_ids(missing) if missing else {}
+        self.positions = {
+            **{channel: current.get(channel, 0) for channel in self.channels},
+            **self._resume,
+        }
+        self._needs_catchup = bool(self._resume) or bool(topics)
         if self.resumed:
             metrics.REPLAYS.inc()
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django_eventstream.utils import add_default_headers, sse_encode_error, sse_encode_event
 
 from config.errors import error_body
-from realtime import metrics, node, reads
+from realtime import BROADCAST_CHANNEL, metrics, node, user_channel
 from realtime.asgi import SEND_BUFFER_PROBE
 from realtime.auth import StreamAuthError, StreamUser, authenticate_stream
 from realtime.router import get_router
@@ -47,13 +47,15 @@ def _resume_id(request: HttpRequest, param: str = "lastEventId") -> str | None:
 
 
 async def _prepare(request: HttpRequest, resume_raw: str | None) -> tuple[StreamUser, Connection]:
+    """The caller and their connection; its topics and positions come with one read when
+    it opens (Connection.open), so preparing a stream reads nothing."""
     user = await authenticate_stream(request)
-    channels = await reads.channels_for(user.pk)
     try:
-        resume = parse_resume_ids(resume_raw, channels)
+        resume = parse_resume_ids(resume_raw, None)
     except InvalidResumeId as exc:
         raise StreamAuthError(400, "invalid_last_event_id", str(exc)) from exc
-    return user, Connection(user_id=user.pk, channels=channels, resume=resume)
+    channels = [user_channel(user.pk), BROADCAST_CHANNEL]
+    return user, Connection(user_id=user.pk, channels=channels, resume=resume, find_topics=True)
 
 
 def _refusal_when_full(user: StreamUser | None = None) -> JsonResponse | None:

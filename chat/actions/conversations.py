@@ -2,9 +2,8 @@
 
 from collections.abc import Sequence
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 import realtime
@@ -157,11 +156,7 @@ def publish_typing(*, user: User, conversation_id: int) -> None:
     One statement: the current members with their names, which also says whether the
     caller is one (`user` may be built from a token's claims: only its pk is read).
     """
-    members = dict(
-        Membership.objects.filter(conversation_id=conversation_id, left_at__isnull=True)
-        .order_by("user_id")
-        .values_list("user_id", Coalesce(NullIf("user__display_name", Value("")), "user__username"))
-    )
+    members = dict(_members_with_names(conversation_id))
     if user.pk not in members:
         raise NotAMember()
     realtime.publish_ephemeral(
@@ -174,3 +169,18 @@ def publish_typing(*, user: User, conversation_id: int) -> None:
         },
         user_ids=[member_id for member_id in members if member_id != user.pk],
     )
+
+
+def _members_with_names(conversation_id: int) -> list[tuple[int, str]]:
+    """(user id, display name or username) of the current members, by id: one statement,
+    in plain SQL because typing is sent many times a minute per chat."""
+    membership = connection.ops.quote_name(Membership._meta.db_table)
+    users = connection.ops.quote_name(User._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.user_id, COALESCE(NULLIF(u.display_name, ''), u.username) "  # noqa: S608
+            f"FROM {membership} m JOIN {users} u ON u.id = m.user_id "
+            "WHERE m.conversation_id = %s AND m.left_at IS NULL ORDER BY m.user_id",
+            [conversation_id],
+        )
+        return cursor.fetchall()

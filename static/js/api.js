@@ -5,11 +5,13 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export class ApiError extends Error {
   // status 0 means the request never got an answer (offline, connection refused).
-  constructor(status, code, message, fields) {
+  constructor(status, code, message, fields, retryAfterSeconds = 0) {
     super(message || code || `HTTP ${status}`);
     this.status = status;
     this.code = code || "";
     this.fields = fields || {};
+    // A busy node's 503 (or a 429) says when to come back.
+    this.retryAfterMs = 1000 * (Number(retryAfterSeconds) || 0);
   }
 
   get isNetwork() {
@@ -69,7 +71,13 @@ export async function request(method, path, body, { signal } = {}) {
     if (response.status === 401 || problem.code === "not_authenticated") {
       goToLogin();
     }
-    throw new ApiError(response.status, problem.code, problem.message, problem.fields);
+    throw new ApiError(
+      response.status,
+      problem.code,
+      problem.message,
+      problem.fields,
+      response.headers.get("Retry-After"),
+    );
   }
   return data;
 }

@@ -167,14 +167,15 @@ export function sendMessage(conversationId, body) {
   return deliver(message);
 }
 
-const AUTOMATIC_RETRY_DELAYS_MS = [1000, 3000]; // then the person decides (Retry)
+const AUTOMATIC_RETRY_DELAYS_MS = [1000, 3000, 5000]; // then the person decides (Retry)
 
 function pause(ms) {
   return new Promise((resolve) => window.setTimeout(resolve, ms));
 }
 
-// A busy or briefly failing server (429, 5xx) gets the same request again a couple of
-// times before the message shows as failed; offline, it waits for the network instead.
+// A busy or briefly failing server (429, 5xx; an overloaded node's 503 stored nothing)
+// gets the same request, same client_id, again a few times, no sooner than its
+// Retry-After, before the message shows as failed; offline, it waits for the network.
 async function postWithRetries(conversationId, message) {
   for (let attempt = 0; ; attempt += 1) {
     try {
@@ -187,7 +188,7 @@ async function postWithRetries(conversationId, message) {
       if (!error.isTransient || delay === undefined || !navigator.onLine) {
         throw error;
       }
-      await pause(delay);
+      await pause(Math.max(delay, error.retryAfterMs));
       if (!thread(conversationId).pending.has(message.client_id)) {
         return null; // the stream brought it meanwhile: stored after all
       }

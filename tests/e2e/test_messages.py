@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chat.actions import get_or_create_direct_conversation, send_message
+from chat.models import Message
 from tests.e2e.pages import ChatPage
 from tests.factories import UserFactory
 
@@ -126,3 +127,38 @@ def test_list_is_sorted_by_activity_and_filters_by_name(
     expect(alice.page.locator("#list-empty")).to_contain_text("No chats match")
     alice.page.fill("#conversation-filter", "")
     expect(titles).to_have_count(2)
+
+
+def test_a_send_refused_by_a_busy_node_is_retried_with_the_same_client_id(
+    people, single_node_site, single_node_browser
+):
+    """The node's shedding itself is tested on real nodes (tests/chat/test_hot_path.py); here
+    the page meets its answer: the first POST gets the 503 + Retry-After a busy node sends."""
+    alice_user, _, _ = people
+    alice = new_page(single_node_browser, single_node_site.alice_url).enter_as(alice_user)
+    alice.open_conversation("Bob Jones")
+    bodies: list[dict] = []
+
+    def shed_the_first(route) -> None:
+        if route.request.method != "POST":  # history pages go through
+            route.continue_()
+            return
+        bodies.append(route.request.post_data_json)
+        if len(bodies) == 1:
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"error": {"code": "overloaded", "message": "This node is over its '
+                'limit; retry shortly.", "fields": {}}}',
+            )
+        else:
+            route.continue_()
+
+    alice.page.route("**/api/v1/conversations/*/messages", shed_the_first)
+    alice.send("sent after a 503")
+
+    alice.expect_status("sent after a 503", "sent")
+    assert len(bodies) == 2
+    assert bodies[0]["client_id"] == bodies[1]["client_id"]
+    assert Message.objects.filter(body="sent after a 503").count() == 1
+    expect(alice.messages()).to_have_count(1)

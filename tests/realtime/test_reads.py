@@ -27,13 +27,19 @@ def on_node_loop(read):
     return asyncio.run(run())
 
 
-def test_a_user_s_channels_come_from_the_async_pool_as_from_the_orm():
+def test_a_stream_open_reads_topics_and_positions_in_one_statement_as_the_orm_does():
     user = UserFactory()
     for name in ("alerts", "news"):
         TopicSubscription.objects.create(user=user, topic=Topic.objects.create(name=name))
-    channels = on_node_loop(lambda: reads.channels_for(user.pk))
-    assert sorted(channels) == sorted(channels_for_user(user.pk))
-    assert channels[:2] == [f"user-{user.pk}", "broadcast"]
+    own = [f"user-{user.pk}", "broadcast"]
+    storage_instance.append_events([own[0], "topic-news"], "message.new", "{}")
+
+    topics, current = on_node_loop(lambda: reads.topics_and_current_ids(user.pk, own))
+    orm_topics, orm_current = asyncio.run(reads.topics_and_current_ids(user.pk, own))
+
+    assert sorted(own + topics) == sorted(channels_for_user(user.pk))
+    assert sorted(topics) == sorted(orm_topics) == ["topic-alerts", "topic-news"]
+    assert current == orm_current == {own[0]: 1, "broadcast": 0, "topic-alerts": 0, "topic-news": 1}
 
 
 def test_counters_and_catch_up_match_the_orm_including_resets_and_pages():
