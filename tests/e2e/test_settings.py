@@ -324,12 +324,13 @@ def test_the_profile_takes_a_new_name_and_a_resized_picture(people, page_for, tm
     expect(page.page.locator(".toast", has_text="Profile saved.")).to_be_visible()
     page.page.set_input_files("#avatar-input", str(picture))
     expect(page.page.locator("#profile-avatar img")).to_be_visible()
-    page.page.wait_for_function("document.querySelector('#profile-avatar img').complete")
-    size = page.page.evaluate(
-        "(() => { const img = document.querySelector('#profile-avatar img');"
-        " return [img.naturalWidth, img.naturalHeight]; })()"
-    )
-    assert size == [256, 256]
+    image = page.page.locator("#profile-avatar img")
+
+    def natural_size() -> list[int]:
+        return image.evaluate("(img) => [img.naturalWidth, img.naturalHeight]")
+
+    wait_for(lambda: natural_size() != [0, 0], "the picture to load")
+    assert natural_size() == [256, 256]
     page.page.goto(f"{page.base_url}/")
     page.wait_ready()
     expect(page.page.locator(".me-name")).to_have_text("Alice Cooper")
