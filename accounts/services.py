@@ -218,7 +218,8 @@ def anonymize_user(*, user: User) -> None:
     end_refresh_tokens(user_id=user.pk)
     Block.objects.filter(Q(blocker=user) | Q(blocked=user)).delete()
     Avatar.objects.filter(user=user).delete()
-    user.username = f"deleted-{user.pk}"
+    # "~" is never in a chosen username (signup and the admin validate them), so no clash.
+    user.username = f"~deleted-{user.pk}"
     user.display_name = DELETED_USER_NAME
     user.first_name = user.last_name = user.email = ""
     user.set_unusable_password()

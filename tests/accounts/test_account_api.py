@@ -402,3 +402,12 @@ def test_deactivation_ends_every_refresh_token_of_the_user(api_client, alice, bo
     services.deactivate_users(user_ids=[alice.pk])
     assert not refreshes(alices["refresh"])
     assert refreshes(bobs["refresh"])
+
+
+def test_the_tombstone_name_of_a_deleted_user_cannot_be_taken(api_client, alice_client, alice):
+    alice_client.delete(ME, {"password": PASSWORD}, format="json")
+    ghost = User.objects.get(pk=alice.pk)
+    response = api_client.post(
+        "/api/v1/auth/signup", {"username": ghost.username, "password": PASSWORD}, format="json"
+    )
+    assert "username" in error_of(response, 400)["fields"]

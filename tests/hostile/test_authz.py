@@ -22,6 +22,7 @@ ANONYMOUS_OPERATIONS = {
     ("post", "/api/v1/auth/signup"),
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/refresh"),
+    ("post", "/api/v1/auth/password-reset"),  # anonymous by design: 202 for any address
 }
 UNSAFE = {"post", "put", "patch", "delete"}
 
