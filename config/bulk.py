@@ -8,13 +8,14 @@ other rows refer to them (the caller takes them from the sequence beforehand), s
 needs another's RETURNING. On other databases each part runs on its own (`bulk_create`).
 """
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 from django.db import connection
-from django.db.models import Model, QuerySet, sql
+from django.db.models import Model
 
 _encoder = msgspec.json.Encoder()
 
@@ -122,13 +123,6 @@ class BulkWrite:
                 model.objects.bulk_create([model(**row) for row in rows])
 
 
-def as_update_sql(rows: QuerySet, values: dict[str, Any]) -> tuple[str, list[Any]]:
-    """The SQL of `rows.update(**values)` (Django's own compiler), to run as a CTE body."""
-    query = rows.query.chain(sql.UpdateQuery)
-    query.add_update_values(values)
-    return query.get_compiler(connection.alias).as_sql()
-
-
 def model_row(instance: Model) -> dict[str, Any]:
     """An unsaved instance as `BulkWrite.insert`'s row: every concrete column, defaults and
     auto_now values applied (as `save()` would); an unset primary key is left to the table."""
@@ -142,13 +136,18 @@ def _insert_sql(model: type[Model], rows: list[dict[str, Any]]) -> tuple[str, li
     """INSERT INTO t (columns) SELECT columns FROM jsonb_to_recordset(%s) AS r(typed columns)."""
     ops = connection.ops
     columns = list(rows[0])
-    fields = {f.attname: f for f in model._meta.concrete_fields}
-    typed = ", ".join(f"{ops.quote_name(c)} {_sql_type(fields[c])}" for c in columns)
+    types = _column_types(model)
+    typed = ", ".join(f"{ops.quote_name(c)} {types[c]}" for c in columns)
     quoted = ", ".join(ops.quote_name(c) for c in columns)
     table = ops.quote_name(model._meta.db_table)
     # Only quoted identifiers and column types are interpolated; the rows are one parameter.
     sql = f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM jsonb_to_recordset(%s::jsonb) AS r({typed})"  # noqa: S608, E501
     return sql, [_encoder.encode([{c: row[c] for c in columns} for row in rows]).decode()]
+
+
+@functools.cache
+def _column_types(model: type[Model]) -> dict[str, str]:
+    return {f.attname: _sql_type(f) for f in model._meta.concrete_fields}
 
 
 def _sql_type(model_field) -> str:

@@ -11,6 +11,7 @@ Every request but the streams passes the node's load shedder first.
 
 import re
 
+from config.cors import with_cors_headers
 from config.lean import LeanApp, LoadShedder, Route, send_response, shed_response
 
 UNSHED_PREFIXES = ("/health", "/metrics")
@@ -45,11 +46,14 @@ def build_http_app(django_asgi_app):
             await django_asgi_app(scope, receive, send)
             return
         if reason := shedder.admit(scope):
-            await send_response(send, shed_response(reason), new_request_id())
+            # With CORS headers, so a page on another origin reads the 503 and retries.
+            await send_response(
+                with_cors_headers(scope, send), shed_response(reason), new_request_id()
+            )
             return
         try:
             if found := lean.match(scope):
-                await lean(scope, receive, send, *found)
+                await lean(scope, receive, with_cors_headers(scope, send), *found)
             else:
                 await django_asgi_app(scope, receive, send)
         finally:

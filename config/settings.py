@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "corsheaders",
     "django_eventstream",
     "django_tasks",
     "django_tasks_db",
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # First, so every later line (and the response) carries the request id.
     "config.logging.RequestContextMiddleware",
+    # Before CommonMiddleware and CSRF, so a preflight is answered before anything else.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.csp.ContentSecurityPolicyMiddleware",  # script-src 'self': no inline scripts
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -249,6 +252,29 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- Cross-origin (django-cors-headers) --------------------------------------
+# The REST API, /events/ and /api/v1/poll answer browsers on these origins (exact
+# `scheme://host[:port]`, comma-separated; none by default). The lean real-time handler
+# bypasses the middleware and applies the same policy through config/cors.py.
+CORS_ALLOWED_ORIGINS = [
+    origin.strip() for origin in env.list("CORS_ALLOWED_ORIGINS", default=[]) if origin.strip()
+]
+CORS_URLS_REGEX = r"^/(api/|events/)"
+# Cross-site callers use bearer tokens, never the session cookie: a credentialed request
+# (cookies) from another origin is never readable, so a logged-in browser's session cannot
+# be ridden from someone else's page.
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "last-event-id",
+    "x-request-id",
+)
+CORS_EXPOSE_HEADERS = ("Retry-After", "X-Parley-Node", "X-Request-ID")
+CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=3600)
+
 # --- Domain limits -----------------------------------------------------------
 
 MESSAGE_MAX_LENGTH = env.int("MESSAGE_MAX_LENGTH", default=4000)
@@ -340,6 +366,15 @@ DELIVERY_DISPATCH_GRACE_SECONDS = env.int("DELIVERY_DISPATCH_GRACE_SECONDS", def
 DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=100)
 DELIVERY_TIMEOUT_SECONDS = env.float("DELIVERY_TIMEOUT_SECONDS", default=10.0)
 DELIVERY_METRICS_PORT = env.int("DELIVERY_METRICS_PORT", default=0)
+
+# --- Message-bus ingest (`manage.py ingest`, realtime/ingest/) -----------------
+INGEST_SOURCE = env.str("INGEST_SOURCE", default="")  # the default of --source
+INGEST_CONSUMER_NAME = env.str("INGEST_CONSUMER_NAME", default="")  # Redis; default host-pid
+INGEST_BATCH_SIZE = env.int("INGEST_BATCH_SIZE", default=100)
+INGEST_ACK_WAIT_SECONDS = env.float("INGEST_ACK_WAIT_SECONDS", default=30.0)
+INGEST_MAX_MESSAGE_BYTES = env.int("INGEST_MAX_MESSAGE_BYTES", default=64 * 1024)
+INGEST_MAX_USER_IDS = env.int("INGEST_MAX_USER_IDS", default=1000)
+INGEST_METRICS_PORT = env.int("INGEST_METRICS_PORT", default=0)
 VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@localhost")

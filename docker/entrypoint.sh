@@ -3,6 +3,7 @@
 #   web     (default) wait for the database, migrate once (see below), run the daphne
 #           processes (WEB_CONCURRENCY of them, config/serve.py)
 #   worker  wait for the database, exec the background task worker (django-tasks db_worker)
+#   ingest  wait for the database, exec `manage.py ingest` (the bus in INGEST_SOURCE)
 #   migrate wait for the database, migrate, exit
 #   anything else is exec'd as given (e.g. `python manage.py check_deploy`, `sh`)
 #
@@ -33,6 +34,11 @@ case "$role" in
     worker)
         wait_for_database
         exec python manage.py db_worker
+        ;;
+    ingest)
+        wait_for_database
+        # SIGTERM reaches the command itself (exec): it finishes its batch and acks it.
+        exec python manage.py ingest
         ;;
     migrate)
         wait_for_database

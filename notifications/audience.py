@@ -20,7 +20,13 @@ from notifications.models import (
     NotificationPreferences,
     PushSubscription,
 )
-from notifications.preferences import OUTBOUND_CHANNELS, settings_from_row
+from notifications.models.notification import NotificationType
+from notifications.preferences import (
+    DEFAULT_CHANNELS,
+    IN_APP,
+    OUTBOUND_CHANNELS,
+    settings_from_row,
+)
 
 
 def _table(model) -> str:
@@ -60,6 +66,32 @@ def recipient_columns() -> dict[str, str]:
         ),
         "n_delivery_ids": f"CASE WHEN u.id IS NOT NULL THEN ARRAY[{delivery_ids}] END",
     }
+
+
+def receipt_wanted_columns() -> dict[str, str]:
+    """Per receipt type: whether any author of the acked messages may want its in-app
+    notification, by the same rule as preferences.merged_channels (a stored boolean for the
+    type overrides DEFAULT_CHANNELS). True only means "look closer": the fan-out then reads
+    the authors' settings (active users only) as for any notification."""
+    preferences = _table(NotificationPreferences)
+    columns = {}
+    for kind in (NotificationType.MESSAGE_DELIVERED, NotificationType.MESSAGE_READ):
+        default = "true" if DEFAULT_CHANNELS[kind.value][IN_APP] else "false"
+        # The type and channel are our own constants (no quotes in them), not input.
+        entry = f"p.channels -> '{kind.value}' -> '{IN_APP}'"
+        columns[f"n_wants_{kind.value.split('.')[1]}"] = (
+            f"EXISTS (SELECT 1 FROM acked a LEFT JOIN {preferences} p "  # noqa: S608
+            "ON p.user_id = a.author_id WHERE CASE jsonb_typeof("
+            f"{entry}) WHEN 'boolean' THEN ({entry})::text::boolean ELSE {default} END)"
+        )
+    return columns
+
+
+def receipt_wanted(kind: str, audience: dict[str, Any] | None) -> bool:
+    """What the ack's statement said of `kind` (True when it did not say)."""
+    if audience is None:
+        return True
+    return bool(audience.get(f"n_wants_{kind.split('.')[1]}", True))
 
 
 def _time(value: Any) -> time | None:

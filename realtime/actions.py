@@ -5,12 +5,13 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.errors import Forbidden, NotFound
 from realtime import BROADCAST_CHANNEL, event_types, publish, publish_ephemeral, topic_channel
-from realtime.models import ApiKey, Topic, TopicPublication, TopicSubscription
+from realtime.models import ApiKey, Topic, TopicPublication, TopicSubscription, UserPublication
 from realtime.streams import CONTROL
 
 BROADCAST_TOPIC = "broadcast"
@@ -49,7 +50,7 @@ def unsubscribe(*, user_id: int, topic_name: str) -> bool:
 
 @dataclass(frozen=True)
 class Publication:
-    topic: str
+    topic: str | None  # None for a publish to users
     event_id: int
     created: bool
 
@@ -86,6 +87,31 @@ def publish_to_topic(
         previous = TopicPublication.objects.get(topic=topic, idempotency_key=idempotency_key)
         return Publication(topic.name, previous.event_id, created=False)
     return Publication(topic.name, stored.id, created=True)
+
+
+def publish_to_users(
+    *, user_ids: list[int], event: str, data: Any, idempotency_key: str
+) -> Publication:
+    """Publish to these users' streams as a topic publish looks (`topic.message`, `topic`
+    null), at most once per key. Ids of users that do not exist are skipped; none left is
+    NotFound."""
+    existing = list(
+        get_user_model().objects.filter(pk__in=user_ids).order_by("pk").values_list("pk", flat=True)
+    )
+    if not existing:
+        raise NotFound("None of these users exist.")
+    payload = {"topic": None, "event": event, "data": data}
+    try:
+        with transaction.atomic():
+            previous = UserPublication.objects.filter(idempotency_key=idempotency_key).first()
+            if previous:
+                return Publication(None, previous.event_id, created=False)
+            stored = publish(event_types.TOPIC_MESSAGE, payload, user_ids=existing)
+            UserPublication.objects.create(idempotency_key=idempotency_key, event_id=stored[0].id)
+    except IntegrityError:  # the same key raced in from another consumer
+        previous = UserPublication.objects.get(idempotency_key=idempotency_key)
+        return Publication(None, previous.event_id, created=False)
+    return Publication(None, stored[0].id, created=True)
 
 
 def hash_key(raw_key: str) -> str:

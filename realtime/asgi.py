@@ -24,6 +24,7 @@ from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.module_loading import import_string
 
+from config.cors import with_cors
 from config.errors import ServiceUnavailable, error_body, is_database_outage
 from realtime.reads import served_by_node
 
@@ -72,7 +73,7 @@ def realtime_routes() -> dict:
 class RealtimeHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
-        self.routes = realtime_routes()
+        self.routes = with_cors(realtime_routes())
         self.session_store = import_string(settings.SESSION_ENGINE + ".SessionStore")
 
     def load_middleware(self, is_async: bool = False) -> None:

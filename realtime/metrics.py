@@ -29,3 +29,28 @@ DELIVERY_LATENCY = Histogram(
     "Time from publish to the event being written to a stream",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+
+# `manage.py ingest` (realtime/ingest/); served on INGEST_METRICS_PORT by that process.
+INGEST_PROCESSED = Counter(
+    "parley_ingest_processed_total",
+    "Bus messages done and acked: published, or found already published (duplicates)",
+    ["source"],
+)
+INGEST_DUPLICATES = Counter(
+    "parley_ingest_duplicates_total",
+    "Bus messages whose id was already delivered, so nothing was published again",
+    ["source"],
+)
+INGEST_DEAD_LETTERED = Counter(
+    "parley_ingest_dead_lettered_total",
+    "Malformed bus messages put on the dead-letter subject or stream, by reason",
+    ["source", "reason"],
+)
+INGEST_REDELIVERED = Counter(
+    "parley_ingest_redelivered_total",
+    "Bus messages handed out again (a consumer crashed, timed out or released them)",
+    ["source"],
+)
+INGEST_LAG = Gauge(
+    "parley_ingest_lag", "Bus messages not yet handed to the consumer group", ["source"]
+)

@@ -90,3 +90,15 @@ class TopicPublication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic_id}:{self.idempotency_key}"
+
+
+class UserPublication(models.Model):
+    """Remembers the key of a publish to a list of users (message-bus ingest), as
+    TopicPublication does for topics, so a redelivered bus message is delivered once."""
+
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    event_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.idempotency_key

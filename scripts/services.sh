@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure PostgreSQL and Redis answer on 127.0.0.1 (start them if they are installed but down),
-# and that the packages the tests drive (nginx, chromium) are installed.
+# and that the packages the tests drive (nginx, chromium, nats-server, kubectl) are installed.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -10,6 +10,10 @@ command -v pg_ctlcluster >/dev/null || need_apt+=(postgresql)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 command -v chromium >/dev/null || need_apt+=(chromium)
+# The ingest tests start a private JetStream server; the k8s test renders the overlay.
+command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
+# kubectl is not in every apt source; without it the test checks the overlay its own way.
+command -v kubectl >/dev/null || ! apt-cache show kubectl >/dev/null 2>&1 || need_apt+=(kubectl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "services: installing ${need_apt[*]}"
   as_root apt-get update -qq

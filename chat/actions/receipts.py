@@ -15,7 +15,7 @@ from django.utils import timezone
 
 import realtime
 from accounts.models import User
-from chat import events, selectors, signals
+from chat import audience, events, selectors, signals
 from chat.errors import InvalidAck, NotAMember
 from chat.models import Conversation, Membership, Message, MessageReceipt
 from config.bulk import BulkWrite
@@ -187,7 +187,7 @@ def _publish_read(
         )
 
 
-def _ack_sql(*, read: bool) -> str:
+def _ack_sql(*, read: bool, columns: dict[str, str]) -> str:
     membership, message = _quoted(Membership), _quoted(Message)
     receipt, user = _quoted(MessageReceipt), _quoted(User)
     # A read implies delivered: both pointers move to up_to, and every message in
@@ -231,8 +231,9 @@ def _ack_sql(*, read: bool) -> str:
         "WHERE conversation_id = %(conversation_id)s AND left_at IS NULL), "
         "(SELECT json_agg(json_build_array(id, author_id, delivered_now) ORDER BY id) "
         "FROM acked), "
-        f"(SELECT send_read_receipts FROM {user} WHERE id = %(user_id)s) "
-        "FROM ok LEFT JOIN m ON true"
+        f"(SELECT send_read_receipts FROM {user} WHERE id = %(user_id)s)"
+        + "".join(f", {expression} AS {name}" for name, expression in columns.items())
+        + " FROM ok LEFT JOIN m ON true"
     )
 
 
@@ -270,12 +271,13 @@ def _ack(*, user: User, conversation_id: int, up_to: int, read: bool) -> Members
     now = timezone.now()
     params = {"conversation_id": conversation_id, "user_id": user.pk, "up_to": up_to, "now": now}
     writes = BulkWrite()
+    columns = audience.ack_columns()
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(_ack_sql(read=read), params)
-            is_member, valid, d0, r0, unread, member_ids, acked_json, sends_receipts = (
-                cursor.fetchone()
-            )
+            cursor.execute(_ack_sql(read=read, columns=columns), params)
+            row = cursor.fetchone()
+        is_member, valid, d0, r0, unread, member_ids, acked_json, sends_receipts = row[:8]
+        extra = dict(zip(columns, row[8:], strict=True))
         if not is_member:
             raise NotAMember()
         if not valid:
@@ -305,6 +307,7 @@ def _ack(*, user: User, conversation_id: int, up_to: int, read: bool) -> Members
                     member_ids=member_ids or [],
                     acked=[(i, a) for i, a, new in acked if new],
                     writes=writes,
+                    audience=extra,
                 )
             if read:
                 _publish_read_set_based(
@@ -316,6 +319,7 @@ def _ack(*, user: User, conversation_id: int, up_to: int, read: bool) -> Members
                     member_ids=member_ids or [],
                     acked=[(i, a) for i, a, _ in acked],
                     writes=writes,
+                    audience=extra,
                 )
         writes.execute()
         if membership.unread_count is None:
@@ -332,7 +336,9 @@ def _current_unread(conversation_id: int, user_id: int) -> int:
     )
 
 
-def _publish_delivered(conversation, *, user, up_to, now, member_ids, acked, writes) -> None:
+def _publish_delivered(
+    conversation, *, user, up_to, now, member_ids, acked, writes, audience
+) -> None:
     realtime.publish(
         event_types.MESSAGE_DELIVERED,
         events.pointer_moved(conversation_id=conversation.pk, user_id=user.pk, up_to=up_to, at=now),
@@ -346,11 +352,12 @@ def _publish_delivered(conversation, *, user, up_to, now, member_ids, acked, wri
             message_ids=[message_id for message_id, _ in acked],
             author_ids=_author_ids(acked),
             writes=writes,
+            audience=audience,
         )
 
 
 def _publish_read_set_based(
-    conversation, membership, *, user, up_to, now, member_ids, acked, writes
+    conversation, membership, *, user, up_to, now, member_ids, acked, writes, audience
 ) -> None:
     realtime.publish(
         event_types.MESSAGE_READ,
@@ -379,4 +386,5 @@ def _publish_read_set_based(
             message_ids=[message_id for message_id, _ in acked],
             author_ids=_author_ids(acked),
             writes=writes,
+            audience=audience,
         )

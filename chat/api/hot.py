@@ -2,7 +2,8 @@
 
 Same URLs, bodies, answers and errors as the DRF views in chat/api/views.py, which stay for
 the OpenAPI schema, the browsable API and the test client. A request here is parsed and
-authenticated on the event loop (no user query), then its throttle and its action run in
+authenticated on the event loop (no user query), then its throttle (the DRF views' rates)
+and its action run in
 one hop to a worker thread, which first makes sure the request has not waited too long
 (config.lean.check_queue_wait: a shed request has written nothing).
 
@@ -26,21 +27,22 @@ from config.lean import (
     check_queue_wait,
     json_response,
 )
-from config.throttling import ScopedRateThrottle
+from config.throttling import SlidingWindowThrottle
 from realtime.auth import authenticate_write
 from realtime.db import run_db
 
-
-class _ThrottleView:
-    def __init__(self, scope: str) -> None:
-        self.throttle_scope = scope
+_throttles: dict[str, SlidingWindowThrottle] = {}
 
 
 def _throttle(request: LeanRequest, scope: str) -> None:
-    """DRF's ScopedRateThrottle (same rates, same cache keys as the DRF views)."""
-    throttle = ScopedRateThrottle()
-    if not throttle.allow_request(request, _ThrottleView(scope)):
-        raise Throttled(throttle.wait())
+    """The scope's rate (DEFAULT_THROTTLE_RATES, as the DRF views), per user, in one round
+    trip (config.throttling.SlidingWindowThrottle)."""
+    throttle = _throttles.get(scope)
+    if throttle is None:
+        throttle = _throttles[scope] = SlidingWindowThrottle(scope)
+    wait = throttle.wait(request.user.pk)
+    if wait is not None:
+        raise Throttled(wait)
 
 
 class Throttled(BadRequest):

@@ -17,6 +17,10 @@ from config.pagination import DefaultPagination
 from config.throttling import ScopedRateThrottle
 
 TAGS = ["conversations"]
+# The hot writes are served by the lean path (chat/api/hot.py), which sheds load.
+OVERLOADED = OpenApiResponse(
+    description="The node is over its limit: nothing was done; retry after Retry-After seconds."
+)
 
 
 def _conversation_body(*, user, conversation_id: int) -> dict:
@@ -142,6 +146,7 @@ class MessageListView(IdPathAPIView):
             409: OpenApiResponse(
                 description="This client_id was already used in another conversation."
             ),
+            503: OVERLOADED,
         },
     )
     def post(self, request: Request, conversation_id: int) -> Response:
@@ -189,7 +194,7 @@ class DeliveredView(_AckView):
         tags=TAGS,
         summary="The caller's devices hold every message up to `up_to` (never moves back)",
         request=io.AckInput,
-        responses={200: io.AckOutput},
+        responses={200: io.AckOutput, 503: OVERLOADED},
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         return self._ack(request, conversation_id, actions.mark_delivered_up_to)
@@ -200,7 +205,7 @@ class ReadView(_AckView):
         tags=TAGS,
         summary="The caller has read every message up to `up_to` (implies delivered)",
         request=io.AckInput,
-        responses={200: io.AckOutput},
+        responses={200: io.AckOutput, 503: OVERLOADED},
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         return self._ack(request, conversation_id, actions.mark_read_up_to)
@@ -214,7 +219,7 @@ class TypingView(IdPathAPIView):
         tags=TAGS,
         summary="Tell the other members the caller is typing (an ephemeral `typing` event)",
         request=None,
-        responses={204: None},
+        responses={204: None, 503: OVERLOADED},
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         actions.publish_typing(user=request.user, conversation_id=conversation_id)

@@ -7,7 +7,7 @@ it adds its rows in bulk and publishes, and never calls back into chat or groups
 from chat import audience as chat_audience
 from chat import signals as chat_signals
 from groups import signals as group_signals
-from notifications.audience import recipient_columns
+from notifications.audience import receipt_wanted_columns, recipient_columns
 from notifications.receivers.chat import (
     on_message_deleted,
     on_message_edited,
@@ -41,5 +41,6 @@ CONNECTIONS = [
 
 def connect() -> None:
     chat_audience.add_recipient_columns(recipient_columns)
+    chat_audience.add_ack_columns(receipt_wanted_columns)
     for signal, receiver in CONNECTIONS:
         signal.connect(receiver, dispatch_uid=f"notifications.{receiver.__name__}")

@@ -2,15 +2,16 @@
 
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet, Value
+from django.db import connection
+from django.db.models import Count, Max, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
 from chat.models import Conversation, Message
-from config.bulk import BulkWrite, as_update_sql
+from config.bulk import BulkWrite
 from notifications import content
-from notifications.audience import facts_from
+from notifications.audience import facts_from, receipt_wanted
 from notifications.fanout import Audience, notify
 from notifications.models import Notification
 from notifications.preferences import IN_APP, recipient_settings
@@ -94,8 +95,14 @@ def _acknowledged(
     reader: User,
     message_ids: list[int],
     author_ids: list[int],
+    audience: dict[str, Any] | None = None,
 ) -> None:
-    """Tell each author that `reader` received/read their messages, if they want to know."""
+    """Tell each author that `reader` received/read their messages, if they want to know.
+
+    The ack's own statement already said whether any author may (notifications.audience):
+    by default nobody does, and then nothing is read here."""
+    if not receipt_wanted(kind, audience):
+        return
     recipients = recipient_settings(author_ids)
     if not any(settings.wants(kind, IN_APP) for settings in recipients.values()):
         return  # the default: receipts show as ticks, not as notifications
@@ -128,18 +135,47 @@ def _acknowledged(
     )
 
 
-def _update(rows: QuerySet, values: dict[str, Any], *, writes: BulkWrite | None) -> None:
-    """`rows.update(**values)`, as a CTE of the ack's one write when there is one.
+def _mark_message_notifications(
+    *, reader_id: int, conversation_id: int, up_to: int, now, read: bool, writes
+) -> None:
+    """The reader's `message.new` notifications of the conversation up to `up_to` become
+    delivered (and, reading, read: their waiting emails and pushes are then skipped).
 
-    A read ack also sends `messages_delivered`: its update of the same notifications is
-    replaced by the read's, which sets delivered_at too (one statement, one update a row).
+    With `writes` (the ack's one write) this is a CTE of it. A read ack also sends
+    `messages_delivered`: its update of the same rows is replaced by the read's, which sets
+    delivered_at too (one statement may change a row once).
     """
+    rows = Notification.objects.filter(
+        recipient_id=reader_id,
+        conversation_id=conversation_id,
+        type=T.MESSAGE_NEW,
+        message_id__lte=up_to,
+    )
+    if read:
+        rows, values = (
+            rows.filter(read_at__isnull=True),
+            {
+                "read_at": now,
+                "delivered_at": Coalesce("delivered_at", Value(now)),
+            },
+        )
+    else:
+        rows, values = rows.filter(delivered_at__isnull=True), {"delivered_at": now}
     if writes is None:
         rows.update(**values)
         return
-    sql, params = as_update_sql(rows, values)
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    pending = "read_at" if read else "delivered_at"
+    sets = (
+        "read_at = %s, delivered_at = COALESCE(delivered_at, %s)" if read else "delivered_at = %s"
+    )
+    # Plain SQL (the ORM's compiler costs more than the rest of an ack); the same rows as `rows`.
     writes.add_cte(
-        sql, params, fallback=lambda: rows.update(**values), key="notifications.message_new_acked"
+        f"UPDATE {table} SET {sets} WHERE recipient_id = %s AND conversation_id = %s "  # noqa: S608
+        f"AND type = %s AND message_id <= %s AND {pending} IS NULL",
+        [*([now, now] if read else [now]), reader_id, conversation_id, T.MESSAGE_NEW.value, up_to],
+        fallback=lambda: rows.update(**values),
+        key="notifications.message_new_acked",
     )
 
 
@@ -151,24 +187,26 @@ def on_messages_delivered(
     message_ids: list[int],
     author_ids: list[int],
     writes: BulkWrite | None = None,
+    audience: dict[str, Any] | None = None,
     **kwargs,
 ) -> None:
     if not message_ids:
         return
-    pending = Notification.objects.filter(
-        recipient_id=reader.pk,
+    _mark_message_notifications(
+        reader_id=reader.pk,
         conversation_id=conversation.pk,
-        type=T.MESSAGE_NEW,
-        message_id__lte=max(message_ids),
-        delivered_at__isnull=True,
+        up_to=max(message_ids),
+        now=timezone.now(),
+        read=False,
+        writes=writes,
     )
-    _update(pending, {"delivered_at": timezone.now()}, writes=writes)
     _acknowledged(
         kind=T.MESSAGE_DELIVERED,
         conversation=conversation,
         reader=reader,
         message_ids=message_ids,
         author_ids=author_ids,
+        audience=audience,
     )
 
 
@@ -180,6 +218,7 @@ def on_messages_read(
     message_ids: list[int],
     author_ids: list[int],
     writes: BulkWrite | None = None,
+    audience: dict[str, Any] | None = None,
     **kwargs,
 ) -> None:
     if not message_ids:
@@ -187,16 +226,12 @@ def on_messages_read(
     now = timezone.now()
     # Reading the chat clears the bell: the reader's own message notifications up to
     # the last message read (their emails and pushes still waiting are then skipped).
-    unread = Notification.objects.filter(
-        recipient_id=reader.pk,
+    _mark_message_notifications(
+        reader_id=reader.pk,
         conversation_id=conversation.pk,
-        type=T.MESSAGE_NEW,
-        message_id__lte=max(message_ids),
-        read_at__isnull=True,
-    )
-    _update(
-        unread,
-        {"read_at": now, "delivered_at": Coalesce("delivered_at", Value(now))},
+        up_to=max(message_ids),
+        now=now,
+        read=True,
         writes=writes,
     )
     if not reader.send_read_receipts:
@@ -207,4 +242,5 @@ def on_messages_read(
         reader=reader,
         message_ids=message_ids,
         author_ids=author_ids,
+        audience=audience,
     )

@@ -47,10 +47,10 @@ def test_a_send_is_three_statements_in_a_direct_chat_and_a_big_group(alice, bob,
     assert len(statements_of(lambda: send(alice, conversation))) == 3
     # ...and that third statement wrote every recipient's event, notification and delivery.
     last = Message.objects.filter(conversation=conversation).latest("id")
-    assert (
-        StoredEvent.objects.filter(type="message.new", data__contains=f'"id":{last.pk},').count()
-        == 41
+    new_events = StoredEvent.objects.filter(
+        type="message.new", data__contains=f'"message":{{"id":{last.pk},'
     )
+    assert new_events.count() == 41
     assert Notification.objects.filter(message_id=last.pk).count() == 40
     assert Delivery.objects.filter(notification__message_id=last.pk).count() == 40  # emails
 
@@ -346,3 +346,57 @@ def test_a_deactivated_user_is_refused_and_their_streams_close_on_every_node(dap
         time.sleep(0.05)
     else:
         pytest.fail("a reactivated user was still refused after 2 s")
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        None,
+        {},
+        {"message.delivered": {"in_app": True}},
+        {"message.delivered": {"in_app": False}},
+        {"message.delivered": {"in_app": "yes"}},
+        {"message.delivered": ["in_app"]},
+        {"message.read": {"in_app": True}},
+    ],
+)
+def test_the_ack_statement_s_receipt_rule_is_the_preferences_rule(alice, bob, stored):
+    """notifications.audience says in SQL whether an author may want receipt notifications;
+    it must agree with preferences.merged_channels for every kind of stored value."""
+    from notifications.models import NotificationPreferences
+    from notifications.preferences import IN_APP, recipient_settings
+
+    if stored is not None:
+        NotificationPreferences.objects.update_or_create(user=alice, defaults={"channels": stored})
+    chat = direct(alice, bob)
+    message = send(alice, chat)
+    seen: dict = {}
+
+    def capture(sender, audience=None, **kwargs):
+        seen.update(audience or {})
+
+    from chat import signals
+
+    signals.messages_delivered.connect(capture)
+    try:
+        actions.mark_delivered_up_to(user=bob, conversation_id=chat.pk, up_to=message.pk)
+    finally:
+        signals.messages_delivered.disconnect(capture)
+
+    wants = recipient_settings([alice.pk])[alice.pk]
+    assert seen["n_wants_delivered"] == wants.wants("message.delivered", IN_APP)
+    assert seen["n_wants_read"] == wants.wants("message.read", IN_APP)
+
+
+def test_the_lean_throttle_keeps_drf_s_sliding_window(alice, time_machine):
+    from config.throttling import SlidingWindowThrottle
+
+    throttle = SlidingWindowThrottle("send")  # 120/min by default, as for the DRF view
+    time_machine.move_to("2026-12-02 12:00:00", tick=False)
+    assert all(throttle.wait(alice.pk) is None for _ in range(throttle.limit))
+    refused = throttle.wait(alice.pk)
+    assert refused is not None and 59 <= refused <= 60
+    time_machine.move_to("2026-12-02 12:00:30", tick=False)
+    assert throttle.wait(alice.pk) is not None  # the refused ones were not counted...
+    time_machine.move_to("2026-12-02 12:01:00.5", tick=False)
+    assert throttle.wait(alice.pk) is None  # ...and a minute after the first, one more goes

@@ -80,6 +80,23 @@ def test_embedded_default_boots_on_sqlite_and_serves(bare_checkout: Path):
             timeout=10,
         )
         assert login.status_code == 200
+        # The hot writes on the lean path run their actions through the ORM on SQLite.
+        api = httpx.Client(
+            base_url=f"http://127.0.0.1:{port}/api/v1",
+            headers={"Authorization": f"Bearer {login.json()['access']}"},
+            timeout=10,
+        )
+        (chat, *_) = api.get("/conversations").json()["results"]
+        sent = api.post(
+            f"/conversations/{chat['id']}/messages",
+            json={"body": "embedded hello", "client_id": "4b0d5c9e-2f0a-4a7e-9a51-0c8c9d1e2f3a"},
+        )
+        assert sent.status_code == 201, sent.text
+        up_to = {"up_to": sent.json()["id"]}
+        assert api.post(f"/conversations/{chat['id']}/delivered", json=up_to).status_code == 200
+        assert api.post(f"/conversations/{chat['id']}/read", json=up_to).status_code == 200
+        assert api.post(f"/conversations/{chat['id']}/typing").status_code == 204
+        api.close()
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -96,17 +96,26 @@ def test_compose_runs_three_nodes_behind_nginx_and_prometheus_scrapes_each(compo
     assert services["redis"]["image"].startswith("redis:7")
     assert "--appendonly" in services["redis"]["command"]
 
+    # Each container runs WEB_CONCURRENCY daphne processes (config.serve), one port each.
+    processes = int(services[NODES[0]]["environment"]["WEB_CONCURRENCY"])
+    ports = [str(8000 + index) for index in range(processes)]
     upstreams = re.findall(
-        r"server (\S+):8000", services["nginx"]["environment"]["PARLEY_UPSTREAMS"]
+        r"server (\S+):(\d+)", services["nginx"]["environment"]["PARLEY_UPSTREAMS"]
     )
-    assert upstreams == NODES
+    assert upstreams == [(name, port) for name in NODES for port in ports]
 
     prometheus = yaml.safe_load((DOCKER / "prometheus" / "prometheus.yml").read_text())
-    job, worker_job = prometheus["scrape_configs"]
+    job, worker_job, ingest_job = prometheus["scrape_configs"]
     assert job["metrics_path"] == "/metrics"
     port = services["worker"]["environment"]["DELIVERY_METRICS_PORT"]
     assert worker_job["static_configs"][0]["targets"] == [f"worker:{port}"]
-    assert job["static_configs"][0]["targets"] == [f"{name}:8000" for name in NODES]
+    ingest_port = services["ingest"]["environment"]["INGEST_METRICS_PORT"]
+    assert ingest_job["static_configs"][0]["targets"] == [f"ingest:{ingest_port}"]
+    assert services["ingest"]["command"] == ["ingest"]
+    assert services["ingest"]["environment"]["INGEST_SOURCE"] == "nats://nats:4222"
+    assert job["static_configs"][0]["targets"] == [
+        f"{name}:{port}" for name in NODES for port in ports
+    ]
 
 
 def test_nginx_template_renders_the_same_with_envsubst_as_in_tests():
@@ -174,6 +183,7 @@ def test_the_entrypoint_migrates_and_starts_a_node(transactional_db, tmp_path: P
         "REDIS_URL": os.environ["REDIS_URL"],
         "NODE_ID": "from-entrypoint",
         "PORT": str(port),
+        "WEB_CONCURRENCY": "1",  # one process keeps the NODE_ID as given (test_serve: two)
         "DB_WAIT_SECONDS": "10",
     }
     log = (tmp_path / "entrypoint.log").open("w")

@@ -1,41 +1,17 @@
 """The ASGI handler of the ordinary API and pages (config/handlers.py)."""
 
-import asyncio
 import threading
 
 import pytest
-from asgiref.testing import ApplicationCommunicator
 
 from config.handlers import ExecutorPool, SyncChainASGIHandler
+from tests.operations.asgi import request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def get(handler: SyncChainASGIHandler, path: str) -> tuple[int, dict, bytes]:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("localhost", 80),
-    }
-
-    async def run():
-        communicator = ApplicationCommunicator(handler, scope)
-        await communicator.send_input({"type": "http.request", "body": b""})
-        start = await communicator.receive_output(5)
-        body = await communicator.receive_output(5)
-        await communicator.wait(5)
-        headers = {name.lower(): value for name, value in start["headers"]}
-        return start["status"], headers, body["body"]
-
-    return asyncio.run(run())
+    return request(handler, "GET", path)
 
 
 def test_requests_run_the_whole_middleware_chain_and_reuse_one_pooled_thread(monkeypatch):

@@ -210,5 +210,9 @@ def test_nginx_logs_paths_without_query_strings(daphne_nodes, nginx_proxy):
 
 
 def test_the_container_starts_daphne_without_its_raw_access_log():
+    from config import serve
+
     entrypoint = (PROJECT_ROOT / "docker" / "entrypoint.sh").read_text()
-    assert " ".join(PRODUCTION_DAPHNE_ARGS) in entrypoint
+    assert "exec python -m config.serve" in entrypoint
+    for command in serve.commands(port=8000, processes=2, interface="127.0.0.1", backlog=1024):
+        assert " ".join(PRODUCTION_DAPHNE_ARGS) in " ".join(command)

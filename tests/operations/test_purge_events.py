@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django_eventstream.storage import EventDoesNotExist
 
-from realtime.models import ChannelCounter, StoredEvent
+from realtime.models import ChannelCounter, StoredEvent, Topic, TopicPublication, UserPublication
 from realtime.storage import storage_instance
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +101,18 @@ def test_older_than_overrides_the_retention_setting(settings):
 def test_bad_arguments_fail(args):
     with pytest.raises(CommandError):
         _run(*args)
+
+
+def test_purge_also_forgets_publish_keys_past_retention(settings):
+    settings.EVENT_RETENTION = timedelta(days=7)
+    topic = Topic.objects.create(name="news")
+    old_user_key = UserPublication.objects.create(idempotency_key="bus:old", event_id=1)
+    old_topic_key = TopicPublication.objects.create(topic=topic, idempotency_key="k1", event_id=1)
+    UserPublication.objects.create(idempotency_key="bus:new", event_id=2)
+    for row in (old_user_key, old_topic_key):
+        type(row).objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(days=8))
+
+    assert "forgot 2 publish key(s)" in _run()
+
+    assert list(UserPublication.objects.values_list("idempotency_key", flat=True)) == ["bus:new"]
+    assert not TopicPublication.objects.exists()
