@@ -22,3 +22,15 @@ class AuthUsernameThrottle(SimpleRateThrottle):
         if not isinstance(username, str) or not username:
             return None
         return self.cache_format % {"scope": self.scope, "ident": username.lower()[:150]}
+
+
+class PasswordResetEmailThrottle(SimpleRateThrottle):
+    """Caps reset mails to one address, known or not (the same answer either way)."""
+
+    scope = "password_reset"
+
+    def get_cache_key(self, request: Request, view) -> str | None:
+        email = request.data.get("email") if isinstance(request.data, dict) else None
+        if not isinstance(email, str) or not email.strip():
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()[:254]}

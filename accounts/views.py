@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django_ratelimit.decorators import ratelimit
 
@@ -24,3 +28,31 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("/")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Email")
+
+
+@ratelimit(key="ip", rate="10/h", method="POST", block=True)
+@ratelimit(key="post:email", rate="3/h", method="POST", block=True)
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link. The page says the same whether or not the address is known."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.request_password_reset(email=form.cleaned_data["email"])
+        return render(request, "accounts/password_reset.html", {"sent": True})
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's token check and form; a new password also ends every device's tokens."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = SetPasswordForm
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        services.end_refresh_tokens(user_id=form.user.pk)
+        return response

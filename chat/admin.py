@@ -12,7 +12,8 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from chat import actions
-from chat.models import Conversation, Membership, Message, MessageReceipt
+from chat.actions import reports
+from chat.models import Conversation, Membership, Message, MessageReceipt, MessageReport
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -183,3 +184,71 @@ class MessageAdmin(admin.ModelAdmin):
         for message_id in ids:
             actions.restore_message(moderator=request.user, message_id=message_id)
         self.message_user(request, f"Restored {len(ids)} message(s).", messages.SUCCESS)
+
+
+@admin.register(MessageReport)
+class MessageReportAdmin(admin.ModelAdmin):
+    """The moderation queue: open reports first, oldest first."""
+
+    list_display = (
+        "id", "status", "message_excerpt", "message_author", "reporter", "reason_excerpt",
+        "created_at", "resolved_by",
+    )  # fmt: skip
+    list_filter = ("status", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("reason", "message__body", "message__author__username", "reporter__username")
+    list_select_related = ("message", "message__author", "reporter", "resolved_by")
+    readonly_fields = (
+        "message", "message_body", "message_author", "reporter", "reason", "status",
+        "created_at", "resolved_at", "resolved_by",
+    )  # fmt: skip
+    fields = readonly_fields
+    actions = ["resolve", "delete_messages", "deactivate_authors"]
+    ordering = ("status", "created_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MessageReport]:
+        return super().get_queryset(request).select_related("message__author")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # settled through the actions, which keep the history
+
+    @admin.display(description="message")
+    def message_excerpt(self, report: MessageReport) -> str:
+        return Truncator(report.message.body).chars(60)
+
+    @admin.display(description="message text")
+    def message_body(self, report: MessageReport) -> str:
+        return report.message.body
+
+    @admin.display(description="author", ordering="message__author__username")
+    def message_author(self, report: MessageReport) -> str:
+        return report.message.author.username
+
+    @admin.display(description="reason")
+    def reason_excerpt(self, report: MessageReport) -> str:
+        return Truncator(report.reason).chars(60)
+
+    def _ids(self, queryset: QuerySet[MessageReport]) -> list[int]:
+        return list(queryset.values_list("pk", flat=True))
+
+    @admin.action(description="Resolve (no action on the message)", permissions=["change"])
+    def resolve(self, request: HttpRequest, queryset: QuerySet[MessageReport]) -> None:
+        count = reports.resolve_reports(moderator=request.user, report_ids=self._ids(queryset))
+        self.message_user(request, f"Resolved {count} report(s).", messages.SUCCESS)
+
+    @admin.action(description="Delete the reported messages", permissions=["change"])
+    def delete_messages(self, request: HttpRequest, queryset: QuerySet[MessageReport]) -> None:
+        count = reports.delete_reported_messages(
+            moderator=request.user, report_ids=self._ids(queryset)
+        )
+        self.message_user(request, f"Deleted {count} message(s).", messages.SUCCESS)
+
+    @admin.action(description="Deactivate the authors of the reported messages",
+                  permissions=["change"])  # fmt: skip
+    def deactivate_authors(self, request: HttpRequest, queryset: QuerySet[MessageReport]) -> None:
+        count = reports.deactivate_reported_authors(
+            moderator=request.user, report_ids=self._ids(queryset)
+        )
+        self.message_user(request, f"Deactivated {count} author(s).", messages.SUCCESS)

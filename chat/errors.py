@@ -94,3 +94,8 @@ class AttachmentNotFound(NotFound):
 class InvalidSearch(DomainError):
     code = "invalid"
     message = "The search query is invalid."
+
+
+class CannotReportOwnMessage(DomainError):
+    code = "invalid"
+    message = "You cannot report your own message."

@@ -15,6 +15,7 @@ from chat.models import (
     MessageMention,
     MessageReceipt,
 )
+from realtime import presence
 
 
 def active_membership(*, user: User, conversation_id: int, for_update: bool = False) -> Membership:
@@ -89,7 +90,28 @@ def presence_audiences(*, user_ids: Sequence[int]) -> dict[int, list[int]]:
             audiences[first].append(second)
         if second in audiences:
             audiences[second].append(first)
+    _add_group_watchers(audiences)
     return audiences
+
+
+def _add_group_watchers(audiences: dict[int, list[int]]) -> None:
+    """Those with one of the users' groups' member panel open see them too (see
+    realtime.presence.watch): one query, only when some panel is open at all."""
+    watched = presence.watched_conversation_ids()
+    if not watched:
+        return
+    rows = list(
+        Membership.objects.filter(
+            user_id__in=list(audiences), conversation_id__in=watched, left_at__isnull=True
+        ).values_list("user_id", "conversation_id")
+    )
+    watchers = presence.watchers_of({conversation_id for _, conversation_id in rows})
+    for user_id, conversation_id in rows:
+        known = set(audiences[user_id])
+        for viewer in watchers.get(conversation_id, []):
+            if viewer != user_id and viewer not in known:
+                audiences[user_id].append(viewer)
+                known.add(viewer)
 
 
 def direct_peer_id(conversation: Conversation, *, viewer_id: int) -> int | None:
@@ -272,3 +294,12 @@ def visible_attachment(*, user: User, attachment_id: int) -> Attachment:
     if not is_member:
         raise AttachmentNotFound()
     return attachment
+
+
+def messages_by_author(*, user_id: int) -> QuerySet[Message]:
+    """Every message the user wrote, oldest first (the account export)."""
+    return (
+        Message.objects.filter(author_id=user_id)
+        .order_by("id")
+        .only("id", "conversation_id", "body", "created_at", "edited_at", "deleted_at")
+    )

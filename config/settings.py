@@ -198,6 +198,12 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
+# Avatars: uploads up to AVATAR_MAX_BYTES, stored as AVATAR_SIZE x AVATAR_SIZE WebP.
+AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=5 * 1024 * 1024)
+AVATAR_SIZE = env.int("AVATAR_SIZE", default=256)
+# A password reset link works for this long (Django's token machinery).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
@@ -214,6 +220,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": env.str("THROTTLE_AUTH_IP", default="30/min"),
         "auth_username": env.str("THROTTLE_AUTH_USERNAME", default="10/min"),
+        # Password reset mails per address (the IP cap above applies too).
+        "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="3/hour"),
+        "report": env.str("THROTTLE_REPORT", default="30/hour"),
         "send": env.str("THROTTLE_SEND", default="120/min"),
         "typing": env.str("THROTTLE_TYPING", default="30/min"),
         "publish": env.str("THROTTLE_PUBLISH", default="600/min"),
@@ -308,6 +317,8 @@ NODE_MAX_IN_FLIGHT = env.int("NODE_MAX_IN_FLIGHT", default=256)
 NODE_MAX_QUEUE_WAIT_SECONDS = env.int("NODE_MAX_QUEUE_WAIT_MS", default=500) / 1000
 NODE_SHED_RETRY_AFTER_SECONDS = env.int("NODE_SHED_RETRY_AFTER_SECONDS", default=1)
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=60)
+# How long a group member panel's presence watch lasts unless the client renews it.
+PRESENCE_WATCH_SECONDS = env.int("PRESENCE_WATCH_SECONDS", default=60)
 # Who hears that users came online or went away: f(user_ids=[...]) -> {user_id: [ids]}.
 PRESENCE_AUDIENCE = "chat.selectors.presence_audiences"
 # How often a node pings itself through the channel layer, and sweeps for missed events.

@@ -6,6 +6,7 @@ from accounts.models import User
 from chat.models import Membership
 from groups.errors import GroupNotFound
 from groups.models import Group, Role
+from realtime import presence
 
 # Owner first, then admins, then members (their names do not sort that way).
 ROLE_ORDER = Case(
@@ -58,3 +59,13 @@ def groups_of(*, user: User) -> QuerySet[Group]:
         )
         .order_by(F("conversation__last_message_at").desc(nulls_last=True), "-created_at", "-id")
     )
+
+
+def member_presence(*, user_ids: list[int]) -> list[dict]:
+    """Online (one cache round trip) and last seen (one query) of these users, in order."""
+    online = presence.online_user_ids(user_ids)
+    last_seen = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "last_seen"))
+    return [
+        {"user_id": user_id, "online": user_id in online, "last_seen": last_seen.get(user_id)}
+        for user_id in user_ids
+    ]

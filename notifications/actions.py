@@ -184,3 +184,12 @@ def unregister_push_subscription(
     deleted, _ = subscriptions.delete()
     if not deleted:
         raise PushSubscriptionNotFound()
+
+
+def erase_user_data(*, user: User) -> None:
+    """A deleted account's notification data: inbox (with its deliveries), push
+    subscriptions, preferences and mutes."""
+    Notification.objects.filter(recipient_id=user.pk).delete()  # deliveries cascade
+    PushSubscription.objects.filter(user=user).delete()
+    NotificationPreferences.objects.filter(user=user).delete()
+    ConversationMute.objects.filter(user=user).delete()

@@ -1,12 +1,37 @@
-"""The browser side of Web Push: the service worker and a small client module."""
+"""The browser side of notifications: the settings page, the service worker and the push
+client module."""
+
+import zoneinfo
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
+from accounts.api.serializers import MeSerializer
+from notifications.models import Channel, NotificationType
+from notifications.preferences import IN_APP
+
 JAVASCRIPT = "text/javascript; charset=utf-8"
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """/settings: profile, notifications, privacy, security and the account. The page reads
+    and writes everything through the JSON API (static/js/settings.js)."""
+    context = {
+        "me": MeSerializer(request.user).data,
+        "notification_types": [
+            {"value": kind.value, "label": kind.label} for kind in NotificationType
+        ],
+        "channels": [{"value": IN_APP, "label": "In the app"}]
+        + [{"value": channel.value, "label": channel.label} for channel in Channel],
+        "time_zones": sorted(zoneinfo.available_timezones()),
+    }
+    return render(request, "notifications/settings.html", context)
 
 
 @require_GET

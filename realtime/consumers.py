@@ -1,7 +1,11 @@
 """`/ws/`: the same events as `/events/` over one WebSocket, with the same resume semantics.
 
 Each frame is a JSON text `{"id", "event", "data"}`; reconnect with
-`?lastEventId=<the last id>` to replay what was missed.
+`?lastEventId=<the last id>` to replay what was missed. The same rules as the SSE stream:
+SSE_MAX_STREAMS_PER_NODE and SSE_MAX_STREAMS_PER_USER count both kinds of stream (a refused
+socket is accepted and closed at once with CLOSE_NODE_FULL or CLOSE_TOO_MANY_STREAMS, so that
+clients can tell the two apart from a bad token), and a quiet stream sends a
+`keep-alive` frame every SSE_HEARTBEAT_SECONDS.
 """
 
 import asyncio
@@ -12,15 +16,19 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
-from realtime import node
+from realtime import node, revocations
 from realtime.auth import StreamAuthError, StreamUser, user_from_token
 from realtime.channels import channels_for_user
 from realtime.db import run_db
+from realtime.router import get_router
 from realtime.streams import Connection, Frame, InvalidResumeId, parse_resume_ids
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_BAD_REQUEST = 4400
+CLOSE_TOO_MANY_STREAMS = 4429
 CLOSE_UNAVAILABLE = 4503
+CLOSE_NODE_FULL = 4503
+KEEP_ALIVE = "keep-alive"
 
 
 class EventsConsumer(AsyncWebsocketConsumer):
@@ -47,9 +55,15 @@ class EventsConsumer(AsyncWebsocketConsumer):
         if not self._origin_allowed():
             raise StreamAuthError(403, "bad_origin", "Origin not allowed.")
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        if user is None or not user.is_authenticated or revocations.is_revoked(user.pk):
             raise StreamAuthError(401, "not_authenticated", "Authentication required.")
         return StreamUser(pk=user.pk)
+
+    async def _refuse(self, code: int, reason: str) -> None:
+        """Accept, then close with a code the client can read (a close before accepting
+        reaches it only as an HTTP 403)."""
+        await self.accept()
+        await self.close(code=code, reason=reason)
 
     async def connect(self) -> None:
         query = self._query()
@@ -60,6 +74,12 @@ class EventsConsumer(AsyncWebsocketConsumer):
             user = self._user(query)
         except StreamAuthError:
             await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        if node.open_stream_count() >= settings.SSE_MAX_STREAMS_PER_NODE:
+            await self._refuse(CLOSE_NODE_FULL, "node_full")
+            return
+        if get_router().connections_of(user.pk) >= settings.SSE_MAX_STREAMS_PER_USER:
+            await self._refuse(CLOSE_TOO_MANY_STREAMS, "too_many_streams")
             return
         channels = await run_db(channels_for_user, user.pk)
         raw = query.get("lastEventId") or query.get("lastEventID") or query.get("last_event_id")
@@ -96,8 +116,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
                 )
                 await self.close(code=1012)  # service restart: reconnect
                 return
-            if frames:
-                await self._send_frames(frames)
+            await self._send_frames(frames or [Frame(KEEP_ALIVE, "", None)])
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Clients only listen here; anything they send is ignored."""

@@ -8,6 +8,7 @@ through the PRESENCE_AUDIENCE setting (a dotted path to `f(user_id) -> ids`).
 """
 
 import logging
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -169,3 +170,81 @@ def settle_lapsed_once() -> list[int]:
     if not cache.add("presence:settle-lock", 1, timeout=settings.PRESENCE_TTL_SECONDS // 2 or 1):
         return []
     return expire_lapsed()
+
+
+# --- watchers: who has a group's member list open -----------------------------------------
+# Presence reaches direct-chat peers always, and a group's members only while someone has that
+# group's member panel open: the client "watches" the conversation (renewing every
+# PRESENCE_WATCH_SECONDS / 2) and stops when the panel closes. A large group's members thus
+# cost events only for the few people looking at its member list, never members x members.
+
+WATCHED_KEY = "presence:watched"
+_local_watchers: dict[int, dict[int, float]] = {}
+
+
+def _watch_key(conversation_id: int) -> str:
+    return cache.make_key(f"presence:watch:{conversation_id}")
+
+
+def watch(*, conversation_id: int, user_id: int) -> int:
+    """`user_id` sees the presence of `conversation_id`'s members for the next
+    PRESENCE_WATCH_SECONDS; returns that lifetime in seconds."""
+    lifetime = settings.PRESENCE_WATCH_SECONDS
+    expires = time.time() + lifetime
+    client = _index_client()
+    if client is None:
+        _local_watchers.setdefault(conversation_id, {})[user_id] = expires
+        return lifetime
+    pipe = client.pipeline()
+    pipe.zadd(_watch_key(conversation_id), {str(user_id): expires})
+    pipe.expire(_watch_key(conversation_id), lifetime * 2)
+    pipe.sadd(cache.make_key(WATCHED_KEY), conversation_id)
+    pipe.execute()
+    return lifetime
+
+
+def unwatch(*, conversation_id: int, user_id: int) -> None:
+    client = _index_client()
+    if client is None:
+        _local_watchers.get(conversation_id, {}).pop(user_id, None)
+        return
+    client.zrem(_watch_key(conversation_id), str(user_id))
+
+
+def watched_conversation_ids() -> list[int]:
+    """Conversations that may have watchers (some may have just lapsed)."""
+    client = _index_client()
+    if client is None:
+        return [cid for cid, viewers in _local_watchers.items() if viewers]
+    try:
+        return [int(member) for member in client.smembers(cache.make_key(WATCHED_KEY))]
+    except Exception:  # noqa: BLE001 - presence is best effort
+        return []
+
+
+def watchers_of(conversation_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The live watchers of each conversation (one round trip); lapsed ones are dropped."""
+    conversation_ids = list(conversation_ids)
+    now = time.time()
+    if not conversation_ids:
+        return {}
+    client = _index_client()
+    if client is None:
+        found = {}
+        for cid in conversation_ids:
+            viewers = _local_watchers.get(cid, {})
+            for user_id in [u for u, until in viewers.items() if until <= now]:
+                viewers.pop(user_id)
+            found[cid] = sorted(viewers)
+        return found
+    pipe = client.pipeline()
+    for cid in conversation_ids:
+        pipe.zremrangebyscore(_watch_key(cid), "-inf", now)
+        pipe.zrange(_watch_key(cid), 0, -1)
+    replies = pipe.execute()
+    found = {
+        cid: sorted(int(v) for v in replies[2 * i + 1]) for i, cid in enumerate(conversation_ids)
+    }
+    if empty := [cid for cid, viewers in found.items() if not viewers]:
+        client.srem(cache.make_key(WATCHED_KEY), *empty)
+    return found

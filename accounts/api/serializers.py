@@ -11,6 +11,7 @@ class UserSerializer(serializers.ModelSerializer):
 
     online = serializers.SerializerMethodField()
     initials = serializers.CharField(read_only=True)
+    avatar_url = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
         model = User
@@ -20,6 +21,7 @@ class UserSerializer(serializers.ModelSerializer):
             "display_name",
             "initials",
             "avatar_colour",
+            "avatar_url",
             "online",
             "last_seen",
         ]
@@ -31,15 +33,17 @@ class UserSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     initials = serializers.CharField(read_only=True)
+    avatar_url = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
         model = User
         fields = [
-            "id", "username", "display_name", "email", "initials", "avatar_colour",
-            "last_seen", "date_joined", "is_staff",
+            "id", "username", "display_name", "email", "initials", "avatar_colour", "avatar_url",
+            "send_read_receipts", "last_seen", "date_joined", "is_staff",
         ]  # fmt: skip
         read_only_fields = [
-            "id", "username", "initials", "avatar_colour", "last_seen", "date_joined", "is_staff",
+            "id", "username", "initials", "avatar_colour", "avatar_url", "send_read_receipts",
+            "last_seen", "date_joined", "is_staff",
         ]  # fmt: skip
 
 
@@ -77,6 +81,36 @@ class RefreshSerializer(TokenRefreshSerializer):
             raise AuthenticationFailed(
                 self.error_messages["no_active_account"], "no_active_account"
             ) from exc
+
+
+class LogoutInput(serializers.Serializer):
+    refresh = serializers.CharField(
+        required=False, help_text="The refresh token to end; optional with `all: true`."
+    )
+    all = serializers.BooleanField(
+        required=False, default=False, help_text="End every token and session of the user."
+    )
+
+
+class PasswordChangeInput(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    refresh = serializers.CharField(
+        required=False,
+        help_text="This device's refresh token, to keep it working (the others end).",
+    )
+
+
+class PasswordResetInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class AccountDeleteInput(serializers.Serializer):
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class AvatarInput(serializers.Serializer):
+    file = serializers.FileField(help_text="A JPEG, PNG, GIF or WebP picture.")
 
 
 class UserSearchQuery(serializers.Serializer):

@@ -7,6 +7,7 @@ else writes chat's tables.
 from chat.actions.conversations import (
     create_group_conversation,
     end_membership,
+    ensure_may_write,
     get_or_create_direct_conversation,
     join_members,
     lock_conversation,
@@ -28,6 +29,7 @@ __all__ = [
     "delete_message",
     "edit_message",
     "end_membership",
+    "ensure_may_write",
     "get_or_create_direct_conversation",
     "join_members",
     "lock_conversation",

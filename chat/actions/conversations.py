@@ -7,10 +7,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 import realtime
+from accounts import blocking
 from accounts.models import User
 from chat import events
 from chat.errors import CannotChatWithSelf, NotAMember, UserNotFound
 from chat.models import Conversation, Membership, Message
+from chat.selectors import direct_peer_id
 from realtime import event_types
 
 
@@ -26,6 +28,7 @@ def get_or_create_direct_conversation(*, user: User, other_id: int) -> tuple[Con
     other = User.objects.filter(pk=other_id, is_active=True).first()
     if other is None:
         raise UserNotFound()
+    blocking.ensure_may_message(sender_id=user.pk, recipient_id=other.pk)
     key = Conversation.direct_key_for(user.pk, other.pk)
     existing = Conversation.objects.filter(direct_key=key).first()
     if existing is not None:
@@ -44,6 +47,29 @@ def get_or_create_direct_conversation(*, user: User, other_id: int) -> tuple[Con
     except IntegrityError:  # the other side opened it at the same moment
         return Conversation.objects.get(direct_key=key), False
     return conversation, True
+
+
+def ensure_may_write(*, conversation: Conversation, author: User) -> None:
+    """Blocked (403) when the conversation is direct and either side blocked the other.
+
+    No query unless the conversation is flagged (then one, to say which side blocked).
+    """
+    if not conversation.is_blocked:
+        return
+    peer_id = direct_peer_id(conversation, viewer_id=author.pk)
+    if peer_id is not None:
+        blocking.ensure_may_message(sender_id=author.pk, recipient_id=peer_id)
+
+
+def refuse_if_blocked(*, conversation_id: int, author: User) -> None:
+    """ensure_may_write for a send that stored nothing (one query, off the hot path)."""
+    conversation = (
+        Conversation.objects.filter(pk=conversation_id)
+        .only("id", "direct_key", "is_blocked")
+        .first()
+    )
+    if conversation is not None:
+        ensure_may_write(conversation=conversation, author=author)
 
 
 def create_group_conversation() -> Conversation:

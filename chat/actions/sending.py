@@ -24,6 +24,7 @@ import realtime
 from accounts.models import User
 from chat import audience, events, metrics, selectors, signals
 from chat.actions import send_extras
+from chat.actions.conversations import ensure_may_write, refuse_if_blocked
 from chat.actions.messages import clean_body
 from chat.errors import ClientIdReused, NotAMember
 from chat.models import Conversation, Membership, Message
@@ -53,6 +54,8 @@ def _store_sql() -> str:
         "%(reply_to_id)s "
         f"WHERE EXISTS (SELECT 1 FROM {membership} WHERE conversation_id = %(conversation_id)s "
         "AND user_id = %(author_id)s AND left_at IS NULL) "
+        f"AND NOT EXISTS (SELECT 1 FROM {conversation} WHERE id = %(conversation_id)s "
+        "AND is_blocked) "  # blocking (issue 15): a blocked direct conversation takes nothing
         "ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id), "
         f"touched AS (UPDATE {conversation} c SET "
         "last_message_id = GREATEST(ins.id, COALESCE(c.last_message_id, 0)), "
@@ -137,6 +140,7 @@ def send_message(
         params["reply_to_id"] = extras.reply_to_id
         stored = _store(params)
         if stored is None:
+            refuse_if_blocked(conversation_id=conversation_id, author=author)  # issue 15
             return _earlier_send(
                 author=author, client_id=client_id, conversation_id=conversation_id
             ), False
@@ -264,6 +268,7 @@ def _send_with_orm(
             reply_to_id=reply_to,
             attachment_ids=attachment_ids,
         )
+        ensure_may_write(conversation=conversation, author=author)  # blocking (issue 15)
         if Message.objects.filter(author_id=author.pk, client_id=client_id).exists():
             return _earlier_send(
                 author=author, client_id=client_id, conversation_id=conversation_id

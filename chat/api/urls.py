@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chat.api import essentials_views, views
+from chat.api import block_views, essentials_views, report_views, views
 
 urlpatterns = [
     path("conversations", views.ConversationListView.as_view(), name="conversation-list"),
@@ -61,4 +61,10 @@ urlpatterns = [
         name="attachment-thumbnail",
     ),
     path("search/messages", essentials_views.MessageSearchView.as_view(), name="message-search"),
+    path("users/<int:user_id>/block", block_views.BlockView.as_view(), name="user-block"),
+    path(
+        "messages/<int:message_id>/report",
+        report_views.MessageReportView.as_view(),
+        name="message-report",
+    ),
 ]

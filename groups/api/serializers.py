@@ -84,3 +84,19 @@ class AddMembersOutput(GroupDetailSerializer):
     added_ids = serializers.ListField(
         child=serializers.IntegerField(), help_text="Who was not a member before."
     )
+
+
+class MemberPresenceSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    online = serializers.BooleanField()
+    last_seen = serializers.DateTimeField(allow_null=True)
+
+
+class GroupPresenceSerializer(serializers.Serializer):
+    group_id = serializers.IntegerField()
+    results = MemberPresenceSerializer(many=True)
+
+
+class PresenceWatchSerializer(serializers.Serializer):
+    group_id = serializers.IntegerField()
+    expires_in = serializers.IntegerField(help_text="Seconds; renew before then.")

@@ -12,4 +12,12 @@ urlpatterns = [
         name="group-member",
     ),
     path("groups/<int:group_id>/leave", views.GroupLeaveView.as_view(), name="group-leave"),
+    path(
+        "groups/<int:group_id>/presence", views.GroupPresenceView.as_view(), name="group-presence"
+    ),
+    path(
+        "groups/<int:group_id>/presence/watch",
+        views.GroupPresenceWatchView.as_view(),
+        name="group-presence-watch",
+    ),
 ]

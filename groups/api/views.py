@@ -11,6 +11,7 @@ from config.pagination import DefaultPagination
 from groups import actions, events, selectors
 from groups.api import serializers as io
 from groups.models import Group
+from realtime import presence
 
 TAGS = ["groups"]
 
@@ -148,4 +149,39 @@ class GroupLeaveView(IdPathAPIView):
     )
     def post(self, request: Request, group_id: int) -> Response:
         actions.leave_group(user=request.user, group_id=group_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GroupPresenceView(IdPathAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Who of the members is online now (ask when the member list opens)",
+        responses={200: io.GroupPresenceSerializer},
+    )
+    def get(self, request: Request, group_id: int) -> Response:
+        group, _ = selectors.membership_in_group(user=request.user, group_id=group_id)
+        member_ids = [m.user_id for m in selectors.current_members(group=group)]
+        return Response(
+            {"group_id": group.pk, "results": selectors.member_presence(user_ids=member_ids)}
+        )
+
+
+class GroupPresenceWatchView(IdPathAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Receive the members' `presence` events while the member list is open",
+        description="Lasts `expires_in` seconds; renew it before then, DELETE when the list "
+        "closes. Without a watch, presence events reach direct-chat peers only.",
+        request=None,
+        responses={200: io.PresenceWatchSerializer},
+    )
+    def put(self, request: Request, group_id: int) -> Response:
+        group, _ = selectors.membership_in_group(user=request.user, group_id=group_id)
+        lifetime = presence.watch(conversation_id=group.conversation_id, user_id=request.user.pk)
+        return Response({"group_id": group.pk, "expires_in": lifetime})
+
+    @extend_schema(tags=TAGS, summary="Stop receiving the members' presence", responses={204: None})
+    def delete(self, request: Request, group_id: int) -> Response:
+        group, _ = selectors.membership_in_group(user=request.user, group_id=group_id)
+        presence.unwatch(conversation_id=group.conversation_id, user_id=request.user.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

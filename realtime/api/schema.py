@@ -1,4 +1,4 @@
-"""OpenAPI entries for the two async views DRF cannot introspect: `/events/` and `/api/v1/poll`."""
+"""OpenAPI entries for what DRF cannot introspect: `/events/`, `/api/v1/poll` and `/ws/`."""
 
 from typing import Any
 
@@ -121,6 +121,34 @@ def add_realtime_paths(result: dict, generator: Any, request: Any, public: bool)
                 "401": _error_response("Missing or bad credentials"),
                 "429": _error_response("Too many streams for this user"),
                 "503": _error_response("Node full or draining; see Retry-After"),
+            },
+        }
+    }
+    result["paths"]["/ws/"] = {
+        "get": {
+            "operationId": "event_websocket",
+            "summary": "WebSocket stream of the caller's events (the same as /events/)",
+            "description": (
+                "Upgrade to a WebSocket. Each text frame is JSON `{id, event, data}` with the "
+                "events of `/events/`; resume with `?lastEventId=`. A quiet stream gets a "
+                "`keep-alive` frame (`id` and `data` null) every SSE_HEARTBEAT_SECONDS; "
+                "`stream-reconnect` means reconnect (the node drains, or the user was "
+                "deactivated). Browsers use the session (same origin only), others `?token=`. "
+                "A bad token or a foreign origin fails the handshake (HTTP 403). The stream "
+                "caps count SSE and WebSocket streams together; over them the socket opens "
+                "and closes at once: code 4429 `too_many_streams` (SSE_MAX_STREAMS_PER_USER) "
+                "or 4503 `node_full` (SSE_MAX_STREAMS_PER_NODE; also when draining or when a "
+                "dependency is down). 4400: a malformed `lastEventId`."
+            ),
+            "tags": ["realtime"],
+            "security": security,
+            "parameters": [
+                {"name": "lastEventId", "in": "query", "schema": RESUME_ID},
+                *_auth_parameters(),
+            ],
+            "responses": {
+                "101": {"description": "Switching protocols: the stream"},
+                "403": {"description": "Bad credentials or a foreign origin"},
             },
         }
     }

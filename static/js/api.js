@@ -87,7 +87,7 @@ export const api = {
   post: (path, body, options) => request("POST", path, body === undefined ? {} : body, options),
   patch: (path, body) => request("PATCH", path, body),
   put: (path, body) => request("PUT", path, body),
-  delete: (path) => request("DELETE", path),
+  delete: (path, body) => request("DELETE", path, body),
 };
 
 // A v4 UUID: crypto.randomUUID where the page is a secure context, else built by hand.

@@ -7,6 +7,7 @@ import { initConversationList } from "./conversations.js";
 import { initDialogs } from "./dialogs.js";
 import { $, paintAvatar, toast } from "./dom.js";
 import { handleEvent } from "./events.js";
+import { initMutes } from "./mutes.js";
 import { initNotifications, refreshCount, refreshCountSoon } from "./notifications.js";
 import { initPanels } from "./panels.js";
 import { RealtimeClient } from "./realtime.js";
@@ -94,7 +95,7 @@ function followPath() {
 
 async function main() {
   state.me = readJson("parley-me");
-  paintAvatar($("my-avatar"), { initials: state.me.initials, colour: state.me.avatar_colour });
+  paintAvatar($("my-avatar"), { initials: state.me.initials, colour: state.me.avatar_colour, url: state.me.avatar_url });
   initTheme();
   initConversationList();
   initThread();
@@ -106,6 +107,7 @@ async function main() {
   initDialogs();
   initPanels();
   initNotifications();
+  initMutes();
   afterRead.add(() => {
     notify("list");
     refreshCountSoon();

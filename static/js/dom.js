@@ -79,9 +79,16 @@ export function linkify(text) {
 
 const COLOUR = /^#[0-9a-f]{3,8}$/i;
 
-export function paintAvatar(element, { initials, colour, online } = {}) {
+const AVATAR_URL = /^\/api\/v1\/users\/\d+\/avatar\?v=\d+$/;
+
+export function paintAvatar(element, { initials, colour, online, url } = {}) {
   element.textContent = initials || "?";
   element.style.backgroundColor = COLOUR.test(colour || "") ? colour : "";
+  if (url && AVATAR_URL.test(url)) {
+    // The uploaded picture over the initials (the server's own URL shape only).
+    element.textContent = "";
+    element.appendChild(h("img", { src: url, alt: "" }));
+  }
   if (online !== undefined) {
     element.classList.toggle("online", Boolean(online));
   }

@@ -145,7 +145,7 @@ function onTyping(data) {
 
 function onPresence(data) {
   state.presence.set(data.user_id, { online: data.online, last_seen: data.last_seen });
-  notify("header", "list");
+  notify("header", "list", "presence");
 }
 
 export function handleEvent(type, data) {

@@ -43,6 +43,20 @@ async function deleteMessage(message) {
   }
 }
 
+const REPORT_REASON = "Reported from the web app";
+
+async function reportMessage(message) {
+  if (!(await confirmAction("Report this message to the moderators?", "Report"))) {
+    return;
+  }
+  try {
+    await api.post(`/messages/${message.id}/report`, { reason: REPORT_REASON });
+    toast("Reported. Thank you: the moderators will look at it.");
+  } catch (error) {
+    toast(`Could not report: ${error.message}`, { kind: "error" });
+  }
+}
+
 function items(message, conversation, button) {
   const mine = isMine(message);
   const canModerate = conversation.kind === "group" && (conversation.role === "owner" || conversation.role === "admin");
@@ -55,6 +69,9 @@ function items(message, conversation, button) {
   }
   if (mine || canModerate) {
     entries.push(["Delete", () => deleteMessage(message)]);
+  }
+  if (!mine && message.id && !message.is_deleted) {
+    entries.push(["Report", () => reportMessage(message)]);
   }
   entries.push([
     "Copy text",

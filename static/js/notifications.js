@@ -78,7 +78,31 @@ function row(item) {
       ),
       h("time", { className: "notification-time", datetime: item.created_at }, shortWhen(item.created_at)),
     ),
+    h(
+      "button",
+      {
+        type: "button",
+        className: "icon-button notification-delete",
+        "aria-label": `Delete notification: ${item.title}`,
+        title: "Delete",
+        onclick: () => deleteNotification(item),
+      },
+      "×",
+    ),
   );
+}
+
+async function deleteNotification(item) {
+  try {
+    await api.delete(`/notifications/${item.id}`);
+  } catch (error) {
+    if (error.status !== 404) {
+      toast(error.message, { kind: "error" });
+      return;
+    }
+  }
+  loadList();
+  refreshCount();
 }
 
 async function loadList() {

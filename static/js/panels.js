@@ -5,6 +5,7 @@ import { api } from "./api.js";
 import { closeConversation, fetchConversation } from "./controller.js";
 import { conversationAvatar } from "./conversations.js";
 import { personRow, searchPeople } from "./dialogs.js";
+import { stopGroupPresence, watchGroupPresence } from "./group-presence.js";
 import { $, avatar, confirmAction, debounce, h, lastSeenText, toast } from "./dom.js";
 import { conversationTitle, notify, removeConversation, state, subscribe } from "./store.js";
 
@@ -34,6 +35,7 @@ export function openInfoPanel() {
 }
 
 export function closeInfoPanel({ restoreFocus = true } = {}) {
+  stopGroupPresence();
   panel().hidden = true;
   panelFor = null;
   $("app-shell").classList.remove("panel-open");
@@ -52,6 +54,7 @@ export function renderPanel() {
   if (conversation.kind === "group") {
     $("info-title").textContent = "Group info";
     loadGroup(conversation);
+    watchGroupPresence(conversation.group.id);
   } else {
     $("info-title").textContent = "Contact info";
     renderContact(conversation);
@@ -62,6 +65,7 @@ function renderContact(conversation) {
   const peer = conversation.peer || {};
   const presence = state.presence.get(peer.id);
   const status = presence && presence.online ? "online" : presence ? lastSeenText(presence.last_seen) : "";
+  const blockSection = h("div", { className: "panel-section member-actions" });
   $("info-body").replaceChildren(
     h(
       "div",
@@ -71,7 +75,46 @@ function renderContact(conversation) {
       h("p", { className: "muted" }, `@${peer.username || ""}`),
       status ? h("p", { className: "muted" }, status) : null,
     ),
+    blockSection,
   );
+  if (peer.id) {
+    renderBlockButton(blockSection, peer);
+  }
+}
+
+// Block or unblock the person of a direct chat (POST|DELETE /users/{id}/block).
+async function renderBlockButton(section, peer) {
+  let blocked = false;
+  try {
+    const page = await api.get("/users/blocked?page_size=200");
+    blocked = page.results.some((user) => user.id === peer.id);
+  } catch (error) {
+    return; // no button rather than a wrong one
+  }
+  const name = peer.display_name || peer.username;
+  const button = h(
+    "button",
+    {
+      type: "button",
+      className: `small-button${blocked ? "" : " danger-text"}`,
+      id: "block-button",
+      onclick: async () => {
+        if (!blocked && !(await confirmAction(`Block ${name}? Neither of you can write in this chat until you unblock.`, "Block"))) {
+          return;
+        }
+        try {
+          await (blocked ? api.delete(`/users/${peer.id}/block`) : api.post(`/users/${peer.id}/block`));
+          toast(blocked ? `Unblocked ${name}.` : `Blocked ${name}.`);
+        } catch (error) {
+          toast(error.message, { kind: "error" });
+        }
+        section.replaceChildren();
+        renderBlockButton(section, peer);
+      },
+    },
+    blocked ? `Unblock ${name}` : `Block ${name}`,
+  );
+  section.replaceChildren(button);
 }
 
 async function loadGroup(conversation) {
@@ -206,7 +249,7 @@ function renderGroup(conversation, group) {
   const members = group.members.map((member) =>
     h(
       "li",
-      { className: "member-row", dataset: { userId: member.user.id, role: member.role } },
+      { className: "member-row", dataset: { userId: member.user.id, role: member.role, online: state.presence.get(member.user.id)?.online ? "true" : "false" } },
       avatar({ initials: member.user.initials, colour: member.user.avatar_colour, online: state.presence.get(member.user.id)?.online }),
       h(
         "span",
@@ -281,6 +324,15 @@ function renderGroup(conversation, group) {
   restoreTyped(typed);
 }
 
+// Online dots of the member list, from the presence the store holds (no refetch).
+function paintMemberPresence() {
+  for (const row of document.querySelectorAll("#member-list .member-row")) {
+    const online = Boolean(state.presence.get(Number(row.dataset.userId))?.online);
+    row.querySelector(".avatar")?.classList.toggle("online", online);
+    row.dataset.online = online ? "true" : "false";
+  }
+}
+
 // The caller is out of a conversation (left, removed, or it was deleted).
 export function leftConversation(conversationId, message) {
   if (panelFor === conversationId) {
@@ -307,6 +359,9 @@ export function initPanels() {
   subscribe((changed) => {
     if (changed.has("open") && panelFor !== null && panelFor !== state.openId) {
       closeInfoPanel({ restoreFocus: false });
+    }
+    if (changed.has("presence") && !panel().hidden) {
+      paintMemberPresence();
     }
   });
 }

@@ -162,7 +162,7 @@ def test_unknown_api_path_is_a_json_404(api_client):
 
 
 def test_wrong_method_is_a_405(alice_client):
-    assert_error_shape(alice_client.delete(ME), 405)
+    assert_error_shape(alice_client.put(ME, {}, format="json"), 405)
 
 
 def test_users_search_finds_by_username_and_name_and_hides_the_caller(alice_client, alice):

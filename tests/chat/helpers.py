@@ -66,4 +66,5 @@ def moderators_group() -> AuthGroup:
     """
     migration = importlib.import_module("chat.migrations.0002_moderators_group")
     migration.create_moderators(apps, None)
+    importlib.import_module("chat.migrations.0004_moderators_review_reports").grant(apps, None)
     return AuthGroup.objects.get(name=migration.MODERATORS)

@@ -190,7 +190,7 @@ def test_bell_counts_new_messages_and_clears(pair, request):
     expect(bob.bell_count()).to_have_text("1")
     bob.expect_title_count(1)
     bob.page.click("#bell-button")
-    bob.page.locator("#notification-list .unread button").click()
+    bob.page.locator("#notification-list .unread .notification-button").click()
     expect(bob.page.locator("#conversation-title")).to_have_text("Alice Smith")
     expect(bob.message("Third")).to_be_visible()
     alice.expect_status("Third", "read")

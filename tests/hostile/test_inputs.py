@@ -46,7 +46,8 @@ def test_the_write_list_covers_every_operation_with_a_json_body(world):
     with_body = set()
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
-            # Multipart-only operations (attachment uploads) have their own tests.
+            # JSON bodies only: multipart-only operations (attachment and avatar uploads)
+            # have their own tests (tests/chat, tests/accounts).
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 view = views.get((path, method)) or views[(path.replace("{id}", "{pk}"), method)]
                 with_body.add((view, method))
