@@ -138,21 +138,41 @@ class Route:
 
 
 class LoadShedder:
-    """The node's limits: requests in flight, and how long a request may wait for its work."""
+    """The node's limits: requests in flight, and how long a request may wait for its work.
+
+    Waiting happens in two places: for a worker thread (checked where the work starts,
+    `check_queue_wait`) and for the event loop itself, which parses requests and writes
+    answers and events: a loop running late by more than the wait limit refuses new
+    requests until it catches up (measured by a ticker every LAG_TICK_SECONDS).
+    """
+
+    LAG_TICK_SECONDS = 0.05
 
     def __init__(self) -> None:
         self.in_flight = 0
+        self.loop_lag = 0.0
+        self._ticker: asyncio.Task | None = None
 
     def admit(self, scope: dict) -> str | None:
         """Count the request in, or say why not (None: admitted)."""
+        if self._ticker is None:
+            self._ticker = asyncio.get_running_loop().create_task(self._measure_lag())
         if self.in_flight >= settings.NODE_MAX_IN_FLIGHT:
             return "in_flight"
+        if self.loop_lag > settings.NODE_MAX_QUEUE_WAIT_SECONDS:
+            return "queue_wait"
         self.in_flight += 1
         scope[ARRIVED] = time.monotonic()
         return None
 
     def release(self) -> None:
         self.in_flight -= 1
+
+    async def _measure_lag(self) -> None:
+        while True:
+            due = time.monotonic() + self.LAG_TICK_SECONDS
+            await asyncio.sleep(self.LAG_TICK_SECONDS)
+            self.loop_lag = max(0.0, time.monotonic() - due)
 
 
 def check_queue_wait(scope: dict) -> None:

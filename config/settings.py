@@ -312,9 +312,10 @@ LONG_POLL_MAX_SECONDS = 30
 
 # Load shedding (config/lean.py): past this many requests in flight (streams and long polls
 # not counted), or when a request's work would start more than NODE_MAX_QUEUE_WAIT_MS after
-# it arrived, the node answers 503 with Retry-After at once instead of queueing it.
-NODE_MAX_IN_FLIGHT = env.int("NODE_MAX_IN_FLIGHT", default=256)
-NODE_MAX_QUEUE_WAIT_SECONDS = env.int("NODE_MAX_QUEUE_WAIT_MS", default=500) / 1000
+# it arrived (or the event loop runs that late), the node answers 503 with Retry-After at
+# once instead of queueing it.
+NODE_MAX_IN_FLIGHT = env.int("NODE_MAX_IN_FLIGHT", default=100)
+NODE_MAX_QUEUE_WAIT_SECONDS = env.int("NODE_MAX_QUEUE_WAIT_MS", default=250) / 1000
 NODE_SHED_RETRY_AFTER_SECONDS = env.int("NODE_SHED_RETRY_AFTER_SECONDS", default=1)
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=60)
 # How long a group member panel's presence watch lasts unless the client renews it.

@@ -118,6 +118,10 @@ class DaphneNode:
                 "NODE_ID": name,
                 "DEBUG": "1",
                 "PYTHONUNBUFFERED": "1",
+                # The suite runs many nodes on a shared, busy machine: a node must not shed
+                # the tests' requests (tests/chat/test_hot_path.py sets the limits it tests).
+                "NODE_MAX_IN_FLIGHT": "100000",
+                "NODE_MAX_QUEUE_WAIT_MS": "30000",
             }
         )
         # pytest-env sets these for the test process; a node must not inherit pytest's own.
