@@ -3,9 +3,8 @@
 Same URLs, bodies, answers and errors as the DRF views in chat/api/views.py, which stay for
 the OpenAPI schema, the browsable API and the test client. A request here is parsed and
 authenticated on the event loop (no user query), then its throttle (the DRF views' rates)
-and its action run in
-one hop to a worker thread, which first makes sure the request has not waited too long
-(config.lean.check_queue_wait: a shed request has written nothing).
+and its action run in one hop to a worker thread, which first makes sure the request has
+not waited too long (config.lean.check_queue_wait: a shed request has written nothing).
 
 Input that the quick checks here accept is exactly input the DRF serializer accepts; anything
 else goes to that serializer, so errors have the same words and fields on both paths.
