@@ -109,6 +109,10 @@ if IS_POSTGRES:
     # runs in a thread of its own, so persistent per-thread connections would grow with
     # concurrency until PostgreSQL refuses clients; the pool caps each node instead.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The pool checks a connection as it hands it out (psycopg's check_connection, one empty
+    # query): after PostgreSQL restarts, every connection opened before would otherwise
+    # fail one more request with a 503 on its first use.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "connect_timeout": 5,
