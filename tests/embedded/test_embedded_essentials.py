@@ -1,12 +1,8 @@
 """Chat essentials on the embedded default: SQLite (LIKE search), files on disk via Django."""
 
 import io
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import quote
@@ -15,18 +11,9 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.embedded.conftest import bare_env, embedded_node
+
 pytestmark = pytest.mark.embedded
-
-PROJECT = Path(__file__).resolve().parents[2]
-SKIP = shutil.ignore_patterns(
-    ".venv", ".git", "db.sqlite3*", "__pycache__", "staticfiles", "var", "media", "artifacts"
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _png() -> bytes:
@@ -35,35 +22,16 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-def test_replies_mentions_reactions_files_and_search_work_on_sqlite(tmp_path: Path):
-    checkout = tmp_path / "parley"
-    shutil.copytree(PROJECT, checkout, ignore=SKIP)
-    env = {"PATH": os.environ["PATH"], "HOME": str(checkout)}
+def test_replies_mentions_reactions_files_and_search_work_on_sqlite(bare_checkout: Path):
+    checkout = bare_checkout
+    env = bare_env(checkout)
     python = sys.executable
     for args in (("migrate", "--noinput"), ("seed_demo",)):
         result = subprocess.run(
             [python, "manage.py", *args], cwd=checkout, env=env, capture_output=True, timeout=120
         )
         assert result.returncode == 0, result.stderr
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=checkout,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read().decode()
-                assert time.monotonic() < deadline, "daphne did not start"
-                time.sleep(0.2)
+    with embedded_node(checkout) as base:
 
         def login(username: str) -> dict:
             response = httpx.post(
@@ -110,6 +78,3 @@ def test_replies_mentions_reactions_files_and_search_work_on_sqlite(tmp_path: Pa
         (hit,) = found.json()["results"]
         assert hit["message"]["id"] == message["id"]
         assert "<mark>zebra</mark>" in hit["highlight"]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
