@@ -43,6 +43,13 @@ class ReactorSerializer(io.ReactionSerializer):
     users = io.UserRefSerializer(many=True, help_text="Who reacted, earliest first.")
 
 
+REACTION_RESPONSES = {
+    200: ReactionsOutput,
+    400: OpenApiResponse(description="Not exactly one emoji."),
+    410: OpenApiResponse(description="The message was deleted."),
+}
+
+
 class ReactionView(IdPathAPIView):
     def _answer(self, message) -> Response:
         reactions = [reaction.data() for reaction in message.extras.reactions]
@@ -52,11 +59,7 @@ class ReactionView(IdPathAPIView):
         tags=["messages"],
         summary="React with one emoji (idempotent)",
         request=None,
-        responses={
-            200: ReactionsOutput,
-            400: OpenApiResponse(description="Not exactly one emoji."),
-            410: OpenApiResponse(description="The message was deleted."),
-        },
+        responses=REACTION_RESPONSES,
     )
     def put(self, request: Request, message_id: int, emoji: str) -> Response:
         message = reaction_actions.add_reaction(
@@ -68,11 +71,7 @@ class ReactionView(IdPathAPIView):
         tags=["messages"],
         summary="Take one's reaction back (idempotent)",
         request=None,
-        responses={
-            200: ReactionsOutput,
-            400: OpenApiResponse(description="Not exactly one emoji."),
-            410: OpenApiResponse(description="The message was deleted."),
-        },
+        responses=REACTION_RESPONSES,
     )
     def delete(self, request: Request, message_id: int, emoji: str) -> Response:
         message = reaction_actions.remove_reaction(
