@@ -32,6 +32,7 @@ def hot_routes() -> list[Route]:
 def build_http_app(django_asgi_app):
     from config.logging import new_request_id
     from realtime.asgi import RealtimeHandler
+    from realtime.db import served_by_node
 
     streams = RealtimeHandler()
     lean = LeanApp(hot_routes())
@@ -53,6 +54,7 @@ def build_http_app(django_asgi_app):
             return
         try:
             if found := lean.match(scope):
+                served_by_node.set(True)  # its actions may use the loop's connections
                 await lean(scope, receive, with_cors_headers(scope, send), *found)
             else:
                 await django_asgi_app(scope, receive, send)

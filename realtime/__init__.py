@@ -51,6 +51,19 @@ def publish_ephemeral(
     publish_ephemeral_event(event_type, payload, user_ids=user_ids, channels=channels)
 
 
+async def apublish_ephemeral(
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    user_ids: Iterable[int] = (),
+    channels: Iterable[str] = (),
+) -> None:
+    """`publish_ephemeral` for async callers (nothing to wait for: no transaction)."""
+    from realtime.publisher import apublish_ephemeral
+
+    await apublish_ephemeral(event_type, payload, user_ids=user_ids, channels=channels)
+
+
 def user_channel(user_id: int) -> str:
     return f"user-{user_id}"
 

@@ -26,7 +26,7 @@ from django.utils.module_loading import import_string
 
 from config.cors import with_cors
 from config.errors import ServiceUnavailable, error_body, is_database_outage
-from realtime.reads import served_by_node
+from realtime.db import served_by_node
 
 logger = logging.getLogger(__name__)
 

@@ -1,20 +1,39 @@
-"""Database work for the async real-time paths, off the event loop and off the sync thread.
+"""Database work for the async real-time paths: on the node's loop, or off it in a thread.
 
-`sync_to_async(thread_sensitive=False)` runs on the loop's worker threads, where
-no request signals close connections. With PostgreSQL each call hands its
-connection back to the process's pool when it is done (cheap: the pool keeps it
-open), so worker threads never sit on pool slots; a connection that failed
-(PostgreSQL restarted, say) is discarded rather than returned.
+Two ways, one rule each:
+
+- `fetch_all` runs one statement on an async PostgreSQL connection of the node's loop, from
+  a small psycopg pool of its own: the loop waits on PostgreSQL's socket itself, so a read
+  costs one round trip and no thread. Only requests served on the node's own loop
+  (`served_by_node`, set by the node's handlers) use it, and only on PostgreSQL
+  (`async_enabled()`); a view run in a throwaway loop (Django's test client) or on SQLite
+  (the embedded default, which has no async driver) uses `run_db`.
+- `run_db` runs sync Django code with `sync_to_async(thread_sensitive=False)` on the loop's
+  worker threads, where no request signals close connections. With PostgreSQL each call
+  hands its connection back to the process's pool when it is done (cheap: the pool keeps it
+  open), so worker threads never sit on pool slots; a connection that failed (PostgreSQL
+  restarted, say) is discarded rather than returned.
 """
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 
 T = TypeVar("T")
+
+# Set by the node's handlers (realtime.asgi, the lean hot path) for the requests they serve
+# on the node's loop.
+served_by_node: ContextVar[bool] = ContextVar("realtime_served_by_node", default=False)
+
+_pools: dict[asyncio.AbstractEventLoop, asyncio.Task[AsyncConnectionPool]] = {}
 
 
 def _run_and_recycle(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -31,3 +50,64 @@ def _run_and_recycle(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 async def run_db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await sync_to_async(_run_and_recycle, thread_sensitive=False)(fn, *args, **kwargs)
+
+
+def async_enabled() -> bool:
+    """Whether this task may use the loop's own PostgreSQL connections (`fetch_all`)."""
+    return settings.IS_POSTGRES and settings.REALTIME_ASYNC_READS and served_by_node.get()
+
+
+def _pool_settings() -> tuple[dict[str, Any], float]:
+    """Connection parameters as Django's (its sync cursor class and adapters map left out),
+    and how long a statement may wait for a connection."""
+    params = connections["default"].get_connection_params()
+    for key in ("cursor_factory", "context"):
+        params.pop(key, None)
+    timeout = settings.DATABASES["default"]["OPTIONS"].get("pool", {}).get("timeout", 10.0)
+    return params, timeout
+
+
+async def _open_pool() -> AsyncConnectionPool:
+    params, timeout = _pool_settings()
+    pool = AsyncConnectionPool(
+        kwargs=params,
+        min_size=1,
+        max_size=settings.REALTIME_ASYNC_READ_CONNECTIONS,
+        timeout=timeout,
+        name="realtime-loop",
+        open=False,
+    )
+    await pool.open(wait=False)
+    return pool
+
+
+@asynccontextmanager
+async def async_connection() -> AsyncIterator[AsyncConnection]:
+    """A connection of this loop's pool (autocommit off: `async with conn.transaction()`)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _pools:
+        _pools[loop] = loop.create_task(_open_pool())
+    try:
+        pool = await _pools[loop]
+    except Exception:
+        _pools.pop(loop, None)  # the next statement tries again
+        raise
+    # psycopg's errors become Django's (an unreachable database is an OperationalError,
+    # answered with a 503 or a retry, as through the ORM).
+    with connections["default"].wrap_database_errors:
+        async with pool.connection() as conn:
+            yield conn
+
+
+async def fetch_all(sql: str, params: Sequence[Any] | dict[str, Any]) -> list[tuple]:
+    """One statement's rows, on the loop (callers check `async_enabled()` first)."""
+    async with async_connection() as conn:
+        cursor = await conn.execute(sql, params)
+        return await cursor.fetchall()
+
+
+async def close() -> None:
+    """Close this loop's pool (node shutdown, tests); the next statement opens a new one."""
+    task = _pools.pop(asyncio.get_running_loop(), None)
+    if task is not None:
+        await (await task).close()

@@ -4,12 +4,14 @@ A node joins the group `ev.<channel>` while it holds a listener on that
 channel, so an event published here reaches only the nodes that need it.
 """
 
+import asyncio
 import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import redis
+import redis.asyncio
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
@@ -50,13 +52,23 @@ async def apush(events: Sequence[Event]) -> int:
     """
     from realtime import metrics
 
-    layer = get_channel_layer()
-    failed = 0
-    for event in events:
+    if not events:
+        return 0
+    publisher = _async_redis_publisher()
+    if publisher is not None:
         try:
-            await layer.group_send(group_name(event.channel), to_message(event))
+            await publisher(events)
+            failed = 0
         except Exception:  # noqa: BLE001 - a broken layer must not fail the request
-            failed += 1
+            failed = len(events)
+    else:
+        layer = get_channel_layer()
+        failed = 0
+        for event in events:
+            try:
+                await layer.group_send(group_name(event.channel), to_message(event))
+            except Exception:  # noqa: BLE001 - a broken layer must not fail the request
+                failed += 1
     if failed:
         metrics.CHANNEL_LAYER_ERRORS.inc(failed)
         logger.warning("channel layer refused %d of %d events", failed, len(events))
@@ -105,6 +117,23 @@ def _count_published(events: Sequence[Event]) -> None:
         metrics.EVENTS_PUBLISHED.labels(event.type).inc()
 
 
+def _single_redis_layer() -> tuple[RedisPubSubChannelLayer, str, str] | None:
+    """(layer, Redis URL, prefix) when the layer is Redis pub/sub on one host, else None
+    (sharded layers hash groups over hosts: let the layer route them)."""
+    layer = get_channel_layer()
+    if not isinstance(layer, RedisPubSubChannelLayer):
+        return None
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    if len(config["hosts"]) != 1:
+        return None
+    return layer, config["hosts"][0], config.get("prefix", "asgi")
+
+
+def _group_channel(prefix: str, group: str) -> str:
+    # channels_redis's naming for a group's pub/sub channel (pinned by the cross-node tests).
+    return f"{prefix}__group__{group}"
+
+
 @functools.cache
 def _redis_publisher():
     """With the Redis pub/sub layer: publish a whole fan-out in one pipelined round trip.
@@ -112,27 +141,49 @@ def _redis_publisher():
     `group_send` awaits one PUBLISH after another (a 500-member group message is
     1,000 of them) behind a hop from the request thread to the event loop. This
     writes the same messages the layer would, serialized by the layer, to the
-    layer's group channels (`<prefix>__group__<group>`, channels_redis's naming, which
-    the cross-node tests pin), with a plain Redis client from the request thread.
+    layer's group channels, with a plain Redis client from the request thread.
     """
-    layer = get_channel_layer()
-    if not isinstance(layer, RedisPubSubChannelLayer):
+    found = _single_redis_layer()
+    if found is None:
         return None
-    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
-    if len(config["hosts"]) != 1:
-        return None  # sharded layers hash groups over hosts: let the layer route them
-    client = redis.Redis.from_url(config["hosts"][0], socket_timeout=2, socket_connect_timeout=2)
-    prefix = config.get("prefix", "asgi")
+    layer, url, prefix = found
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
     class Publisher:
         def __call__(self, events: Sequence[Event]) -> None:
             with client.pipeline(transaction=False) as pipeline:
                 for event in events:
-                    group_channel = f"{prefix}__group__{group_name(event.channel)}"
+                    group_channel = _group_channel(prefix, group_name(event.channel))
                     pipeline.publish(group_channel, layer.serialize(to_message(event)))
                 pipeline.execute()
 
         def raw(self, group: str, message: dict) -> None:
-            client.publish(f"{prefix}__group__{group}", layer.serialize(message))
+            client.publish(_group_channel(prefix, group), layer.serialize(message))
 
     return Publisher()
+
+
+_async_publishers: dict[asyncio.AbstractEventLoop, Callable] = {}
+
+
+def _async_redis_publisher() -> Callable[[Sequence[Event]], Awaitable[None]] | None:
+    """`_redis_publisher` for the running loop: the same pipelined PUBLISH, with a
+    redis.asyncio client of that loop (so no thread hop and one round trip)."""
+    found = _single_redis_layer()
+    if found is None:
+        return None
+    loop = asyncio.get_running_loop()
+    publisher = _async_publishers.get(loop)
+    if publisher is None:
+        layer, url, prefix = found
+        client = redis.asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+        async def publisher(events: Sequence[Event]) -> None:
+            async with client.pipeline(transaction=False) as pipeline:
+                for event in events:
+                    group_channel = _group_channel(prefix, group_name(event.channel))
+                    pipeline.publish(group_channel, layer.serialize(to_message(event)))
+                await pipeline.execute()
+
+        _async_publishers[loop] = publisher
+    return publisher

@@ -11,7 +11,6 @@ from chat.actions.conversations import (
     get_or_create_direct_conversation,
     join_members,
     lock_conversation,
-    publish_typing,
 )
 from chat.actions.messages import (
     clean_body,
@@ -22,8 +21,10 @@ from chat.actions.messages import (
 )
 from chat.actions.receipts import mark_delivered_up_to, mark_read_up_to
 from chat.actions.sending import send_message
+from chat.actions.typing import apublish_typing, publish_typing
 
 __all__ = [
+    "apublish_typing",
     "clean_body",
     "create_group_conversation",
     "delete_message",

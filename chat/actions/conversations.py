@@ -2,18 +2,15 @@
 
 from collections.abc import Sequence
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-import realtime
 from accounts import blocking
 from accounts.models import User
-from chat import events
-from chat.errors import CannotChatWithSelf, NotAMember, UserNotFound
+from chat.errors import CannotChatWithSelf, UserNotFound
 from chat.models import Conversation, Membership, Message
 from chat.selectors import direct_peer_id
-from realtime import event_types
 
 
 def get_or_create_direct_conversation(*, user: User, other_id: int) -> tuple[Conversation, bool]:
@@ -148,39 +145,3 @@ def end_membership(*, membership: Membership, removed_by: User | None = None) ->
     membership.role = Membership.Role.MEMBER
     membership.unread_count = 0
     membership.save(update_fields=["left_at", "removed_by", "role", "unread_count"])
-
-
-def publish_typing(*, user: User, conversation_id: int) -> None:
-    """Tell the other members that `user` is typing (ephemeral: never stored or replayed).
-
-    One statement: the current members with their names, which also says whether the
-    caller is one (`user` may be built from a token's claims: only its pk is read).
-    """
-    members = dict(_members_with_names(conversation_id))
-    if user.pk not in members:
-        raise NotAMember()
-    realtime.publish_ephemeral(
-        event_types.TYPING,
-        {
-            "conversation_id": conversation_id,
-            "user_id": user.pk,
-            "display_name": members[user.pk],
-            "at": events.iso(timezone.now()),
-        },
-        user_ids=[member_id for member_id in members if member_id != user.pk],
-    )
-
-
-def _members_with_names(conversation_id: int) -> list[tuple[int, str]]:
-    """(user id, display name or username) of the current members, by id: one statement,
-    in plain SQL because typing is sent many times a minute per chat."""
-    membership = connection.ops.quote_name(Membership._meta.db_table)
-    users = connection.ops.quote_name(User._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT m.user_id, COALESCE(NULLIF(u.display_name, ''), u.username) "  # noqa: S608
-            f"FROM {membership} m JOIN {users} u ON u.id = m.user_id "
-            "WHERE m.conversation_id = %s AND m.left_at IS NULL ORDER BY m.user_id",
-            [conversation_id],
-        )
-        return cursor.fetchall()

@@ -287,6 +287,22 @@ def test_the_lean_send_is_throttled_with_retry_after(daphne_nodes, pair):
 
 
 @pytest.mark.multinode
+def test_lean_typing_reaches_the_other_members_stream_and_is_throttled(daphne_nodes, pair):
+    """Typing runs on the node's loop (its statement, throttle and publish): same answers."""
+    alice, bob, chat = pair
+    node = daphne_nodes("lean-typing", THROTTLE_TYPING="2/min")
+    with stream(node, bob) as bobs, client(node, alice) as lean:
+        answers = [lean.post(f"/conversations/{chat.pk}/typing") for _ in range(3)]
+        event = bobs.next("typing")
+    assert [answer.status_code for answer in answers] == [204, 204, 429]
+    assert answers[2].json()["error"]["code"] == "throttled"
+    assert int(answers[2].headers["Retry-After"]) > 0
+    assert event.json["conversation_id"] == chat.pk
+    assert event.json["user_id"] == alice.pk
+    assert event.json["display_name"] == (alice.display_name or alice.username)
+
+
+@pytest.mark.multinode
 @pytest.mark.parametrize(
     "limits",
     [{"NODE_MAX_IN_FLIGHT": "0"}, {"NODE_MAX_QUEUE_WAIT_MS": "0"}],

@@ -4,7 +4,7 @@ import asyncio
 
 from asgiref.testing import ApplicationCommunicator
 
-from realtime import reads
+from realtime import db as realtime_db
 
 
 def request(
@@ -38,7 +38,7 @@ def request(
         start = await communicator.receive_output(5)
         answer = await communicator.receive_output(5)
         await communicator.wait(5)
-        await reads.close()  # the lean handler's async read pool belongs to this loop
+        await realtime_db.close()  # the lean handler's async read pool belongs to this loop
         response_headers = {name.lower(): value for name, value in start["headers"]}
         return start["status"], response_headers, answer["body"]
 

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from django.db import OperationalError
 
+from realtime import db as realtime_db
 from realtime import reads
 from realtime.channels import channels_for_user
 from realtime.models import StoredEvent, Topic, TopicSubscription
@@ -18,11 +19,11 @@ def on_node_loop(read):
     """Run `read()` as a request the node serves would: on the async pool, then close it."""
 
     async def run():
-        reads.served_by_node.set(True)
+        realtime_db.served_by_node.set(True)
         try:
             return await read()
         finally:
-            await reads.close()
+            await realtime_db.close()
 
     return asyncio.run(run())
 
@@ -68,11 +69,11 @@ def test_counters_and_catch_up_match_the_orm_including_resets_and_pages():
 def test_outside_the_node_s_handler_the_reads_use_worker_threads():
     # Django's test client runs async views in a throwaway loop: no pool is left behind.
     assert asyncio.run(reads.current_ids(["user-1"])) == {"user-1": 0}
-    assert not reads._pools
+    assert not realtime_db._pools
 
 
 def test_an_unreachable_database_is_the_same_outage_as_through_django(monkeypatch):
-    params, _ = reads._pool_settings()
-    monkeypatch.setattr(reads, "_pool_settings", lambda: ({**params, "port": 1}, 0.5))
+    params, _ = realtime_db._pool_settings()
+    monkeypatch.setattr(realtime_db, "_pool_settings", lambda: ({**params, "port": 1}, 0.5))
     with pytest.raises(OperationalError):  # a 503 for the view, a retry for a stream
         on_node_loop(lambda: reads.current_ids(["user-1"]))
