@@ -1,8 +1,8 @@
 """A Parley deployment to benchmark: N daphne processes, optionally behind nginx, or one that
 already runs (`--url`).
 
-Nodes are started as in production (docker/entrypoint.sh: `python -m daphne ... --proxy-headers
---access-log /dev/null config.asgi:application`) with DEBUG=0 and LOG_LEVEL=WARNING, the
+Nodes are started as in production (docker/entrypoint.sh: `python -m config.serve`, which runs
+`python -m daphne ... --proxy-headers -v 0 config.asgi:application`) with DEBUG=0 and LOG_LEVEL=WARNING, the
 benchmark throttles, and PostgreSQL/Redis from DATABASE_URL/REDIS_URL. nginx, when asked for,
 is rendered from the one template the tests and docker use (tests/servers.py).
 
@@ -161,8 +161,8 @@ def daphne_command(port: int, *, backlog: int | None, proxy_headers: bool) -> li
         "-p",
         str(port),
         *extra,
-        "--access-log",
-        "/dev/null",
+        "-v",
+        "0",
         "config.asgi:application",
     ]
 

@@ -8,9 +8,11 @@ import django
 
 django.setup(set_prefix=False)
 
+from config.daphne import use_raw_body_requests  # noqa: E402
 from config.handlers import SyncChainASGIHandler  # noqa: E402
 from config.routes import build_http_app  # noqa: E402
 
+use_raw_body_requests()
 django_asgi_app = SyncChainASGIHandler()
 
 from realtime.routing import build_application  # noqa: E402

@@ -24,9 +24,11 @@ DAPHNE_ARGS = [
     "--proxy-headers",
     "--proxy-headers-host",
     "X-Real-IP",
-    # daphne's own access log prints raw query strings (?token=…); parley.request replaces it.
-    "--access-log",
-    "/dev/null",
+    # No daphne access log: its lines print raw query strings (?token=…), and parley.request
+    # writes the access line. Verbosity 0 (with no --access-log) skips formatting them at all,
+    # where `--access-log /dev/null` still formats every line (~3 % of a hot write's CPU).
+    "-v",
+    "0",
 ]
 
 

@@ -43,11 +43,25 @@ class ScopedRateThrottle(FailOpenMixin, throttling.ScopedRateThrottle):
     pass
 
 
+# One round trip and one reply: trim the window, and either count this request in (nil) or
+# refuse it uncounted, as DRF does, answering the oldest request's time in the window.
+SLIDING_WINDOW_LUA = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[1] - ARGV[2])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return oldest[2] or ARGV[1]
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return false
+"""
+
+
 class SlidingWindowThrottle:
     """DRF's ScopedRateThrottle rule (at most N requests per user in any sliding window of
     the scope's rate, from DEFAULT_THROTTLE_RATES) in one Redis round trip, for the lean hot
-    path: a sorted set of request times per user, trimmed, added to and counted in one
-    pipeline (DRF's reads and writes a pickled list: two round trips and the pickling).
+    path: a sorted set of request times per user, trimmed, counted and added to by one Lua
+    script (DRF reads and writes a pickled list: two round trips and the pickling).
     Fails open like the DRF throttles. Without Redis (the embedded default) DRF's own runs.
     """
 
@@ -55,20 +69,17 @@ class SlidingWindowThrottle:
         rate = api_settings.DEFAULT_THROTTLE_RATES[scope]
         self.scope = scope
         self.limit, self.window = _Rate(rate).parsed
+        self._scripts: dict[bool, Any] = {}  # the script for sync clients and async ones
 
     def wait(self, user_id: int) -> float | None:
         """None when the request may go on, else the seconds until it may."""
         client = _redis_client()
         if client is None:
             return self._drf_wait(user_id)
-        key, member, now = self._entry(user_id)
+        keys, args = self._call(user_id)
         try:
-            with client.pipeline(transaction=True) as pipeline:
-                _, _, count, oldest, _ = self._queue(pipeline, key, member, now).execute()
-            if count <= self.limit:
-                return None
-            client.zrem(key, member)  # as in DRF, a refused request is not counted
-            return self._refused_for(oldest, now)
+            script = self._script(client, asynchronous=False)
+            return self._verdict(script(keys=keys, args=args, client=client), args[0])
         except Exception:  # any cache failure
             logger.warning("throttle cache unavailable; allowing request", exc_info=True)
             return None
@@ -78,33 +89,31 @@ class SlidingWindowThrottle:
         client = _async_redis_client()
         if client is None:
             return self._drf_wait(user_id)
-        key, member, now = self._entry(user_id)
+        keys, args = self._call(user_id)
         try:
-            async with client.pipeline(transaction=True) as pipeline:
-                _, _, count, oldest, _ = await self._queue(pipeline, key, member, now).execute()
-            if count <= self.limit:
-                return None
-            await client.zrem(key, member)
-            return self._refused_for(oldest, now)
+            script = self._script(client, asynchronous=True)
+            return self._verdict(await script(keys=keys, args=args, client=client), args[0])
         except Exception:  # any cache failure
             logger.warning("throttle cache unavailable; allowing request", exc_info=True)
             return None
 
-    def _entry(self, user_id: int) -> tuple[str, str, float]:
+    def _script(self, client, *, asynchronous: bool):
+        """The registered script (each call names its client: EVALSHA, loading it once)."""
+        script = self._scripts.get(asynchronous)
+        if script is None:
+            script = self._scripts[asynchronous] = client.register_script(SLIDING_WINDOW_LUA)
+        return script
+
+    def _call(self, user_id: int) -> tuple[list[str], list[Any]]:
         now = time.time()
-        return f"throttle:{self.scope}:{user_id}", f"{now:.6f}:{uuid.uuid4().hex[:8]}", now
+        member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
+        ttl = int(self.window) + 1
+        return [f"throttle:{self.scope}:{user_id}"], [now, self.window, self.limit, member, ttl]
 
-    def _queue(self, pipeline, key: str, member: str, now: float):
-        """Trim the window, add this request, count, read the oldest, renew the expiry."""
-        pipeline.zremrangebyscore(key, 0, now - self.window)
-        pipeline.zadd(key, {member: now})
-        pipeline.zcard(key)
-        pipeline.zrange(key, 0, 0, withscores=True)
-        pipeline.expire(key, int(self.window) + 1)
-        return pipeline
-
-    def _refused_for(self, oldest: list, now: float) -> float:
-        return max(0.0, self.window - (now - oldest[0][1])) if oldest else self.window
+    def _verdict(self, oldest: bytes | None, now: float) -> float | None:
+        if oldest is None:
+            return None
+        return max(0.0, self.window - (now - float(oldest)))
 
     def _drf_wait(self, user_id: int) -> float | None:
         throttle = ScopedRateThrottle()

@@ -448,7 +448,7 @@ def daphne_nodes(transactional_db, tmp_path: Path) -> Iterator[Callable[..., Dap
 
     Nodes use the test database and `REDIS_URL` (override it per node with REDIS_URL=...).
     `wait=False` returns the node right after spawning; `daphne_args` adds daphne options
-    (e.g. `("--access-log", "/dev/null")`). All are stopped at teardown.
+    (e.g. `("-v", "0")`). All are stopped at teardown.
     """
     database_url = database_url_from_settings()
     started: list[DaphneNode] = []

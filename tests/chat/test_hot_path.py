@@ -416,3 +416,20 @@ def test_the_lean_throttle_keeps_drf_s_sliding_window(alice, time_machine):
     assert throttle.wait(alice.pk) is not None  # the refused ones were not counted...
     time_machine.move_to("2026-12-02 12:01:00.5", tick=False)
     assert throttle.wait(alice.pk) is None  # ...and a minute after the first, one more goes
+
+
+def test_the_loop_s_throttle_is_the_same_window(alice, time_machine):
+    import asyncio
+
+    from config.throttling import SlidingWindowThrottle
+
+    throttle = SlidingWindowThrottle("typing")
+    time_machine.move_to("2026-12-02 12:00:00", tick=False)
+
+    async def calls(n: int) -> list[float | None]:
+        return [await throttle.await_wait(alice.pk) for _ in range(n)]
+
+    answers = asyncio.run(calls(throttle.limit + 1))
+    assert answers[: throttle.limit] == [None] * throttle.limit
+    assert 59 <= answers[-1] <= 60
+    assert throttle.wait(alice.pk) is not None  # the sync path sees the same window

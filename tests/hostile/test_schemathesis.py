@@ -115,7 +115,7 @@ def _config(*, base_url: str, access: str, seeded: dict) -> schemathesis.Config:
 @pytest.fixture
 def live_schema(daphne_nodes) -> Iterator[schemathesis.BaseSchema]:
     fuzzer, seeded = _seed()
-    node = daphne_nodes("fuzz", daphne_args=("--access-log", "/dev/null"), **UNTHROTTLED)
+    node = daphne_nodes("fuzz", daphne_args=("-v", "0"), **UNTHROTTLED)
     access = str(RefreshToken.for_user(fuzzer).access_token)
     config = _config(base_url=node.url, access=access, seeded=seeded)
     yield schemathesis.openapi.from_url(f"{node.url}/api/schema/?format=json", config=config)

@@ -15,7 +15,7 @@ from tests.conftest import client_for
 from tests.factories import PASSWORD, UserFactory
 from tests.servers import PROJECT_ROOT
 
-PRODUCTION_DAPHNE_ARGS = ("--access-log", "/dev/null")
+PRODUCTION_DAPHNE_ARGS = ("-v", "0")
 
 
 @pytest.fixture
