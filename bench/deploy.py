@@ -2,9 +2,10 @@
 already runs (`--url`).
 
 Nodes are started as in production (docker/entrypoint.sh: `python -m config.serve`, which runs
-`python -m daphne ... --proxy-headers -v 0 config.asgi:application`) with DEBUG=0 and LOG_LEVEL=WARNING, the
-benchmark throttles, and PostgreSQL/Redis from DATABASE_URL/REDIS_URL. nginx, when asked for,
-is rendered from the one template the tests and docker use (tests/servers.py).
+`python -m daphne ... --proxy-headers -v 0 config.asgi:application`) with DEBUG=0 and
+LOG_LEVEL=WARNING, the benchmark throttles, and PostgreSQL/Redis from DATABASE_URL/REDIS_URL.
+nginx, when asked for, is rendered from the one template the tests and docker use
+(tests/servers.py).
 
     .venv/bin/python -m bench.deploy --nodes 2 --nginx     # runs until Ctrl-C, prints its URLs
 """
