@@ -77,3 +77,16 @@ def test_an_unreachable_database_is_the_same_outage_as_through_django(monkeypatc
     monkeypatch.setattr(realtime_db, "_pool_settings", lambda: ({**params, "port": 1}, 0.5))
     with pytest.raises(OperationalError):  # a 503 for the view, a retry for a stream
         on_node_loop(lambda: reads.current_ids(["user-1"]))
+
+
+def test_a_read_on_the_loop_commits_nothing_afterwards():
+    """The loop's connections are in autocommit: a read is its one round trip, and the
+    connection goes back to the pool idle (no transaction left to COMMIT)."""
+    from psycopg.pq import TransactionStatus
+
+    async def read_then_status():
+        async with realtime_db.async_connection() as conn:
+            await (await conn.execute("SELECT 1")).fetchall()
+            return conn.autocommit, conn.info.transaction_status
+
+    assert on_node_loop(read_then_status) == (True, TransactionStatus.IDLE)
