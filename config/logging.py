@@ -25,7 +25,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import SimpleLazyObject, empty
 
@@ -102,19 +101,15 @@ def _user_id(request: HttpRequest | None) -> int | None:
 
 
 class RequestContextMiddleware:
-    """Request id in, request id out, and one access log line per request."""
+    """Request id in, request id out, and one access log line per request.
 
-    async_capable = True
-    sync_capable = True
+    Plain sync, like every middleware of ours (see config/middleware.py).
+    """
 
-    def __init__(self, get_response: Callable) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
-        if iscoroutinefunction(self.get_response):
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
         token = self._begin(request)
         try:
             started = time.perf_counter()
@@ -123,14 +118,6 @@ class RequestContextMiddleware:
         finally:
             # A sync request shares its thread (and context) with the next one.
             _current_request.reset(token)
-
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        # Django runs each ASGI request in its own task, so the context ends with it, and
-        # lines logged while a stream is open still name their request. No reset needed.
-        self._begin(request)
-        started = time.perf_counter()
-        response = await self.get_response(request)
-        return self._finish(request, response, started)
 
     def _begin(self, request: HttpRequest) -> contextvars.Token:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
