@@ -91,7 +91,7 @@ def _user_id(request: HttpRequest | None) -> int | None:
     user = request.__dict__.get("user")
     if user is None:
         return None
-    if isinstance(user, SimpleLazyObject):
+    if isinstance(user, SimpleLazyObject):  # _wrapped: tests/operations/test_private_internals.py
         if user._wrapped is empty:
             return None
         user = user._wrapped
