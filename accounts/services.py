@@ -2,7 +2,6 @@
 bookkeeping."""
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import BinaryIO
 
 from django.contrib.auth.password_validation import validate_password
@@ -59,10 +58,6 @@ def reactivate_users(*, user_ids: list[int]) -> int:
         count = User.objects.filter(pk__in=user_ids).update(is_active=True)
         revocations.restore_users(user_ids)
     return count
-
-
-def record_last_seen(*, user_id: int, at: datetime) -> None:
-    User.objects.filter(pk=user_id).update(last_seen=at)
 
 
 # --- Sign-out and passwords -----------------------------------------------------

@@ -204,7 +204,7 @@ ATTACHMENT_STORAGE = AttachmentStorage()
 def _forget_attachment_storage(*, setting: str, **kwargs) -> None:
     # As Django does for default_storage: a changed STORAGES (tests) takes effect at once.
     if setting == "STORAGES":
-        ATTACHMENT_STORAGE._wrapped = empty
+        ATTACHMENT_STORAGE._wrapped = empty  # pinned: tests/operations/test_private_internals.py
 
 
 def attachment_storage() -> Storage:

@@ -26,6 +26,7 @@ class SharedRedisCacheClient(RedisCacheClient):
         self._redis_by_pool: dict[Any, Any] = {}
 
     def get_client(self, key: str | None = None, *, write: bool = False):
+        # Django's private pool lookup (pinned by tests/operations/test_private_internals.py).
         pool = self._get_connection_pool(write)
         client = self._redis_by_pool.get(pool)
         if client is None:

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+from csp.utils import build_policy
 from django.conf import settings
 from prometheus_client import Counter, Histogram
 
 from config import logging as parley_logging
-from config.csp import POLICY
 from config.errors import DomainError, ServiceUnavailable, error_body, is_database_outage
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,10 @@ SHED = Counter(
     "Requests refused with 503 because the node was over its limit, by reason.",
     ["reason"],
 )
+
+# The header django-csp's middleware sends on Django's responses, built once from the same
+# setting (CONTENT_SECURITY_POLICY).
+CONTENT_SECURITY_POLICY = build_policy().encode()
 
 _decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
@@ -217,7 +221,7 @@ async def send_response(send: Callable, response: LeanResponse, request_id: str)
         (b"content-length", str(len(response.body)).encode()),
         (b"x-request-id", request_id.encode()),
         (b"x-parley-node", settings.NODE_ID.encode()),
-        (b"content-security-policy", POLICY.encode()),
+        (b"content-security-policy", CONTENT_SECURITY_POLICY),
         (b"x-content-type-options", b"nosniff"),
     ]
     await send({"type": "http.response.start", "status": response.status, "headers": headers})

@@ -6,7 +6,7 @@
 - `RequestContextFilter` (on the handler, so it sees every logger's records) adds
   `request_id`, `user_id` and `node_id` to each record and scrubs tokens and passwords from
   the message.
-- `JsonFormatter` writes one JSON object per line (production, `LOG_JSON=1`);
+- `JsonFormatter` (python-json-logger) writes one JSON object per line (production, `LOG_JSON=1`);
   `PlainFormatter` a readable line (development).
 
 Nothing here logs request or response bodies; the access line has the method, the path and a
@@ -16,16 +16,14 @@ scrubbed query string.
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import re
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+import pythonjsonlogger.json
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import SimpleLazyObject, empty
 
@@ -92,7 +90,7 @@ def _user_id(request: HttpRequest | None) -> int | None:
     user = request.__dict__.get("user")
     if user is None:
         return None
-    if isinstance(user, SimpleLazyObject):
+    if isinstance(user, SimpleLazyObject):  # _wrapped: tests/operations/test_private_internals.py
         if user._wrapped is empty:
             return None
         user = user._wrapped
@@ -102,19 +100,15 @@ def _user_id(request: HttpRequest | None) -> int | None:
 
 
 class RequestContextMiddleware:
-    """Request id in, request id out, and one access log line per request."""
+    """Request id in, request id out, and one access log line per request.
 
-    async_capable = True
-    sync_capable = True
+    Plain sync, like every middleware of ours (see config/middleware.py).
+    """
 
-    def __init__(self, get_response: Callable) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
-        if iscoroutinefunction(self.get_response):
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
         token = self._begin(request)
         try:
             started = time.perf_counter()
@@ -123,14 +117,6 @@ class RequestContextMiddleware:
         finally:
             # A sync request shares its thread (and context) with the next one.
             _current_request.reset(token)
-
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        # Django runs each ASGI request in its own task, so the context ends with it, and
-        # lines logged while a stream is open still name their request. No reset needed.
-        self._begin(request)
-        started = time.perf_counter()
-        response = await self.get_response(request)
-        return self._finish(request, response, started)
 
     def _begin(self, request: HttpRequest) -> contextvars.Token:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
@@ -215,34 +201,38 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
-# Extra attributes worth carrying into JSON (Django's `request` extra is deliberately absent:
-# its repr holds the full query string).
-_EXTRA_FIELDS = ("method", "path", "status_code", "duration_ms", "streaming")
+class JsonFormatter(pythonjsonlogger.json.JsonFormatter):
+    """One JSON object per line (python-json-logger): timestamp, level, logger, message,
+    request/user/node ids, the access line's fields, and a scrubbed exception or stack."""
 
+    # Only these keys reach the line: an extra nobody vetted (Django's `request`, whose repr
+    # holds the full query string, or django.db.backends' `params`) never does.
+    FIELDS = (
+        *("timestamp", "level", "logger", "message", "request_id", "user_id", "node_id"),
+        *("method", "path", "status_code", "duration_ms", "streaming", "exception", "stack"),
+    )
+    _SCRUBBED = ("message", "exception", "stack")
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: timestamp, level, logger, message, request/user/node ids."""
+    def __init__(self) -> None:
+        super().__init__(
+            ["timestamp", "levelname", "name", "message", "request_id", "user_id", "node_id"],
+            rename_fields={
+                "levelname": "level",
+                "name": "logger",
+                "exc_info": "exception",
+                "stack_info": "stack",
+            },
+            timestamp=True,
+            json_default=str,
+            json_ensure_ascii=False,
+        )
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "timestamp": datetime.fromtimestamp(record.created, tz=UTC).isoformat(
-                timespec="milliseconds"
-            ),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": scrub(record.getMessage()),
-            "request_id": getattr(record, "request_id", None),
-            "user_id": getattr(record, "user_id", None),
-            "node_id": getattr(record, "node_id", None),
-        }
-        for field in _EXTRA_FIELDS:
-            if hasattr(record, field):
-                entry[field] = getattr(record, field)
-        if record.exc_info:
-            entry["exception"] = scrub(self.formatException(record.exc_info))
-        if record.stack_info:
-            entry["stack"] = scrub(self.formatStack(record.stack_info))
-        return json.dumps(entry, default=str, ensure_ascii=False)
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        log_data["timestamp"] = log_data["timestamp"].isoformat(timespec="milliseconds")
+        for field in self._SCRUBBED:
+            if field in log_data:
+                log_data[field] = scrub(log_data[field])
+        return {field: log_data[field] for field in self.FIELDS if field in log_data}
 
 
 class PlainFormatter(logging.Formatter):

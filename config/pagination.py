@@ -1,12 +1,6 @@
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.pagination import PageNumberPagination
 
 
 class DefaultPagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-class NewestFirstCursorPagination(CursorPagination):
-    ordering = "-created_at"
     page_size_query_param = "page_size"
     max_page_size = 200

@@ -48,6 +48,8 @@ class TransportProbe:
 
     def buffered(self) -> int:
         transport = self._transport
+        # Twisted's private write buffer: no public API tells its size (pinned by
+        # tests/operations/test_private_internals.py, which fails if an upgrade changes it).
         return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
 
     def abort(self) -> None:

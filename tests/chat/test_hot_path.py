@@ -187,8 +187,11 @@ def test_the_lean_send_answers_like_the_drf_view(daphne_nodes, pair):
         assert set(again.json()) == set(body)
         assert Message.objects.filter(client_id=client_id).count() == 1
 
-        # GET on the same path is still Django's history.
-        assert lean.get(url.removeprefix("/api/v1")).json()["results"][-1]["id"] == body["id"]
+        # GET on the same path is still Django's history, with django-csp's header, which
+        # the lean answer carries too.
+        history = lean.get(url.removeprefix("/api/v1"))
+        assert history.json()["results"][-1]["id"] == body["id"]
+        assert sent.headers["Content-Security-Policy"] == history.headers["Content-Security-Policy"]
 
 
 @pytest.mark.multinode

@@ -4,6 +4,7 @@ import io
 import json
 import logging
 import re
+import sys
 import uuid
 
 import httpx
@@ -216,3 +217,25 @@ def test_the_container_starts_daphne_without_its_raw_access_log():
     assert "exec python -m config.serve" in entrypoint
     for command in serve.commands(port=8000, processes=2, interface="127.0.0.1", backlog=1024):
         assert " ".join(PRODUCTION_DAPHNE_ARGS) in " ".join(command)
+
+
+def test_json_lines_carry_exactly_the_known_fields_and_a_scrubbed_exception():
+    try:
+        raise ValueError("bad token=s3cr3t-value")
+    except ValueError:
+        exc_info = sys.exc_info()
+    record = logging.LogRecord("chat", logging.ERROR, __file__, 1, "failed %s", ("x",), exc_info)
+    record.request_id, record.user_id, record.node_id = "req-1", 7, "n1"
+    record.status_code, record.request = 500, "GET /x?token=s3cr3t-value"  # Django's extras
+    record.params = ("s3cr3t-value",)  # django.db.backends' extra
+
+    line = json.loads(JsonFormatter().format(record))
+
+    assert list(line) == [
+        *("timestamp", "level", "logger", "message", "request_id", "user_id", "node_id"),
+        *("status_code", "exception"),
+    ]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", line["timestamp"])
+    assert (line["level"], line["logger"], line["message"]) == ("ERROR", "chat", "failed x")
+    assert (line["request_id"], line["user_id"], line["node_id"]) == ("req-1", 7, "n1")
+    assert "ValueError" in line["exception"] and "s3cr3t-value" not in json.dumps(line)
