@@ -129,7 +129,8 @@ def client(node, user) -> httpx.Client:
 
 
 @pytest.fixture
-def pair(transactional_db):
+def committed_pair(transactional_db):
+    """h-alice, h-bob and their direct chat, committed for the nodes to read."""
     alice = UserFactory(username="h-alice")
     bob = UserFactory(username="h-bob")
     return alice, bob, direct(alice, bob)
@@ -145,10 +146,10 @@ def _no_revoked_users_left():
 
 
 @pytest.mark.multinode
-def test_the_lean_send_answers_like_the_drf_view(daphne_nodes, pair):
+def test_the_lean_send_answers_like_the_drf_view(daphne_nodes, committed_pair):
     from rest_framework.test import APIClient
 
-    alice, _bob, chat = pair
+    alice, _bob, chat = committed_pair
     node = daphne_nodes("lean-send")
     drf = APIClient()
     drf.force_authenticate(alice)
@@ -192,8 +193,8 @@ def test_the_lean_send_answers_like_the_drf_view(daphne_nodes, pair):
 
 
 @pytest.mark.multinode
-def test_lean_writes_refuse_outsiders_bad_tokens_and_bad_ids(daphne_nodes, pair):
-    alice, bob, chat = pair
+def test_lean_writes_refuse_outsiders_bad_tokens_and_bad_ids(daphne_nodes, committed_pair):
+    alice, bob, chat = committed_pair
     eve = UserFactory(username="h-eve")
     node = daphne_nodes("lean-deny")
     message = send(alice, chat)
@@ -232,8 +233,8 @@ def test_lean_writes_refuse_outsiders_bad_tokens_and_bad_ids(daphne_nodes, pair)
 
 
 @pytest.mark.multinode
-def test_a_browser_session_needs_csrf_on_lean_writes(daphne_nodes, pair):
-    alice, _bob, chat = pair
+def test_a_browser_session_needs_csrf_on_lean_writes(daphne_nodes, committed_pair):
+    alice, _bob, chat = committed_pair
     alice.set_password("pw-for-session-1")
     alice.save()
     node = daphne_nodes("lean-csrf")
@@ -269,8 +270,8 @@ def test_a_browser_session_needs_csrf_on_lean_writes(daphne_nodes, pair):
 
 
 @pytest.mark.multinode
-def test_the_lean_send_is_throttled_with_retry_after(daphne_nodes, pair):
-    alice, _bob, chat = pair
+def test_the_lean_send_is_throttled_with_retry_after(daphne_nodes, committed_pair):
+    alice, _bob, chat = committed_pair
     node = daphne_nodes("lean-throttle", THROTTLE_SEND="2/min")
     with client(node, alice) as lean:
         answers = [
@@ -292,8 +293,10 @@ def test_the_lean_send_is_throttled_with_retry_after(daphne_nodes, pair):
     [{"NODE_MAX_IN_FLIGHT": "0"}, {"NODE_MAX_QUEUE_WAIT_MS": "0"}],
     ids=["in-flight", "queue-wait"],
 )
-def test_an_overloaded_node_refuses_at_once_and_stores_nothing(daphne_nodes, pair, limits):
-    alice, _bob, chat = pair
+def test_an_overloaded_node_refuses_at_once_and_stores_nothing(
+    daphne_nodes, committed_pair, limits
+):
+    alice, _bob, chat = committed_pair
     node = daphne_nodes("lean-shed", **limits)
     client_id = str(uuid.uuid4())
     with client(node, alice) as lean:
@@ -312,10 +315,12 @@ def test_an_overloaded_node_refuses_at_once_and_stores_nothing(daphne_nodes, pai
 
 
 @pytest.mark.multinode
-def test_a_deactivated_user_is_refused_and_their_streams_close_on_every_node(daphne_nodes, pair):
+def test_a_deactivated_user_is_refused_and_their_streams_close_on_every_node(
+    daphne_nodes, committed_pair
+):
     from accounts import services
 
-    _alice, bob, chat = pair
+    _alice, bob, chat = committed_pair
     node_a, node_b = daphne_nodes("revoke-a"), daphne_nodes("revoke-b")
     with stream(node_a, bob) as on_a, stream(node_b, bob) as on_b:
         services.deactivate_users(user_ids=[bob.pk])

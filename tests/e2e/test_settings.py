@@ -14,7 +14,6 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, expect, sync_playwright
 
-from chat.actions import get_or_create_direct_conversation
 from chat.models import Membership, Message
 from groups import actions as group_actions
 from notifications.management.commands.generate_vapid_keys import new_key_pair
@@ -43,14 +42,6 @@ def wait_for(condition, what: str, timeout: float = WAIT_MS / 1000) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
-
-
-@pytest.fixture
-def people(single_node_site):
-    alice = UserFactory(username="alice", display_name="Alice Smith")
-    bob = UserFactory(username="bob", display_name="Bob Jones")
-    chat, _ = get_or_create_direct_conversation(user=alice, other_id=bob.pk)
-    return alice, bob, chat
 
 
 @pytest.fixture

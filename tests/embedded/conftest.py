@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[2]
+from tests.servers import PROJECT_ROOT
+
 SKIP = shutil.ignore_patterns(
     ".venv", ".git", "db.sqlite3*", "__pycache__", "staticfiles", "var", "media", "artifacts"
 )
@@ -22,7 +23,7 @@ SKIP = shutil.ignore_patterns(
 @pytest.fixture
 def bare_checkout(tmp_path: Path) -> Path:
     target = tmp_path / "parley"
-    shutil.copytree(PROJECT, target, ignore=SKIP)
+    shutil.copytree(PROJECT_ROOT, target, ignore=SKIP)
     return target
 
 

@@ -6,16 +6,14 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from config import serve
-from tests.servers import database_url_from_settings
+from tests.servers import PROJECT_ROOT, database_url_from_settings
 
 pytestmark = pytest.mark.multinode
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def two_free_ports() -> int:
