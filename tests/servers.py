@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -31,6 +32,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests.waiting import wait_until
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NGINX_TEMPLATE = PROJECT_ROOT / "docker" / "nginx" / "parley.conf.template"
 NGINX_BINARY = "/usr/sbin/nginx"
@@ -42,6 +45,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((LOCALHOST, 0))
         return sock.getsockname()[1]
+
+
+def metric_sum(metrics_text: str, name: str) -> float:
+    """The sum of a Prometheus series over its labels, from a /metrics body (0 if absent)."""
+    values = re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", metrics_text, re.M)
+    return sum(float(value) for value in values)
 
 
 def log_tail(path: Path, *, lines: int = 40) -> str:
@@ -75,16 +84,16 @@ def database_url_from_settings() -> str:
 
 
 def _wait_for_port(port: int, *, timeout: float, alive: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         if not alive():
             raise RuntimeError(f"{what} exited before listening on {port}")
         try:
             with socket.create_connection((LOCALHOST, port), timeout=0.5):
-                return
+                return True
         except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"{what} did not listen on {port} within {timeout}s")
+            return False
+
+    wait_until(listening, what=f"{what} to listen on {port}", timeout=timeout, interval=0.05)
 
 
 class DaphneNode:
@@ -215,6 +224,10 @@ class DaphneNode:
         """Terminate, and kill if it will not go."""
         if self.terminate() is None:
             self.kill()
+
+    def metric(self, name: str) -> float:
+        """The sum of a series over its labels, from this node's /metrics."""
+        return metric_sum(httpx.get(f"{self.url}/metrics", timeout=5).text, name)
 
     def rss_bytes(self) -> int:
         """Resident memory of the node process, from /proc/<pid>/status (VmRSS)."""

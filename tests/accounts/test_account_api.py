@@ -25,7 +25,6 @@ from tests.factories import (
     DeliveryFactory,
     NotificationFactory,
     PushSubscriptionFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -261,11 +260,6 @@ def test_the_reset_page_says_the_same_for_known_and_unknown_addresses(alice):
 
 
 # --- account deletion ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def carol(db):
-    return UserFactory(username="carol", display_name="Carol")
 
 
 def test_deleting_the_account_anonymizes_its_messages_and_removes_personal_data(

@@ -57,6 +57,13 @@ def clear_events() -> None:
     StoredEvent.objects.all().delete()
 
 
+class Captured(list):
+    """A real signal receiver that records each call's keyword arguments (see `captured`)."""
+
+    def __call__(self, sender, **kwargs) -> None:
+        self.append({"sender": sender, **kwargs})
+
+
 def moderators_group() -> AuthGroup:
     """The "Moderators" group as chat's data migration makes it.
 

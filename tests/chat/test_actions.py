@@ -29,40 +29,8 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def carol(db):
-    return UserFactory(username="carol", display_name="Carol")
-
-
-@pytest.fixture
-def chat(alice, bob) -> Conversation:
-    return direct(alice, bob)
-
-
 def membership(user, conversation) -> Membership:
     return Membership.objects.get(user=user, conversation=conversation)
-
-
-class Captured(list):
-    """A real receiver that records each signal's keyword arguments."""
-
-    def __call__(self, sender, **kwargs) -> None:
-        self.append({"sender": sender, **kwargs})
-
-
-@pytest.fixture
-def captured():
-    receivers = {}
-
-    def connect(signal) -> Captured:
-        receiver = Captured()
-        signal.connect(receiver, weak=False)
-        receivers[signal] = receiver
-        return receiver
-
-    yield connect
-    for signal, receiver in receivers.items():
-        signal.disconnect(receiver)
 
 
 # --- direct conversations -----------------------------------------------------

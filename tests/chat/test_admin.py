@@ -15,20 +15,6 @@ MESSAGES = "/admin/chat/message/"
 CONVERSATIONS = "/admin/chat/conversation/"
 
 
-@pytest.fixture
-def moderator(db):
-    user = UserFactory(username="mod", is_staff=True)
-    user.groups.add(moderators_group())
-    return user
-
-
-@pytest.fixture
-def moderator_client(moderator) -> Client:
-    client = Client()
-    client.force_login(moderator)
-    return client
-
-
 def test_the_moderators_group_can_view_and_change_but_not_delete(moderator):
     codenames = set(moderators_group().permissions.values_list("codename", flat=True))
     assert {

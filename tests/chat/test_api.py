@@ -9,7 +9,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from chat import actions
 from chat.api.serializers import ConversationDetailSerializer, ConversationSerializer
 from chat.api.serializers import MessageSerializer as MessageShape
-from chat.models import Conversation, Message
+from chat.models import Message
 from groups import actions as group_actions
 from groups.models import Role
 from tests.chat.helpers import direct, events_for, send
@@ -33,18 +33,8 @@ def error_of(response, status: int) -> dict:
 
 
 @pytest.fixture
-def carol(db):
-    return UserFactory(username="carol", display_name="Carol")
-
-
-@pytest.fixture
 def carol_client(carol):
     return client_for(carol)
-
-
-@pytest.fixture
-def chat(alice, bob) -> Conversation:
-    return direct(alice, bob)
 
 
 def post_message(client, conversation, body="hi", client_id=None):

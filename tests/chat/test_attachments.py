@@ -19,16 +19,6 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("attachment_storage")]
 
 
-@pytest.fixture
-def carol(db):
-    return UserFactory(username="carol", display_name="Carol")
-
-
-@pytest.fixture
-def chat(alice, bob):
-    return direct(alice, bob)
-
-
 def test_an_image_upload_is_sniffed_stored_and_thumbnailed(alice_client, chat, attachment_storage):
     response = upload(alice_client, chat, png_bytes((640, 480)), name="../../etc/holiday.jpg")
     assert response.status_code == 201, response.content

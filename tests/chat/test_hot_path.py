@@ -22,6 +22,7 @@ from tests.chat.helpers import direct, send
 from tests.factories import UserFactory
 from tests.realtime.conftest import token_for
 from tests.realtime.test_streams import stream
+from tests.waiting import wait_until
 
 
 def statements_of(work) -> list[str]:
@@ -129,7 +130,8 @@ def client(node, user) -> httpx.Client:
 
 
 @pytest.fixture
-def pair(transactional_db):
+def committed_pair(transactional_db):
+    """h-alice, h-bob and their direct chat, committed for the nodes to read."""
     alice = UserFactory(username="h-alice")
     bob = UserFactory(username="h-bob")
     return alice, bob, direct(alice, bob)
@@ -145,10 +147,10 @@ def _no_revoked_users_left():
 
 
 @pytest.mark.multinode
-def test_the_lean_send_answers_like_the_drf_view(daphne_nodes, pair):
+def test_the_lean_send_answers_like_the_drf_view(daphne_nodes, committed_pair):
     from rest_framework.test import APIClient
 
-    alice, _bob, chat = pair
+    alice, _bob, chat = committed_pair
     node = daphne_nodes("lean-send")
     drf = APIClient()
     drf.force_authenticate(alice)
@@ -195,8 +197,8 @@ def test_the_lean_send_answers_like_the_drf_view(daphne_nodes, pair):
 
 
 @pytest.mark.multinode
-def test_lean_writes_refuse_outsiders_bad_tokens_and_bad_ids(daphne_nodes, pair):
-    alice, bob, chat = pair
+def test_lean_writes_refuse_outsiders_bad_tokens_and_bad_ids(daphne_nodes, committed_pair):
+    alice, bob, chat = committed_pair
     eve = UserFactory(username="h-eve")
     node = daphne_nodes("lean-deny")
     message = send(alice, chat)
@@ -235,8 +237,8 @@ def test_lean_writes_refuse_outsiders_bad_tokens_and_bad_ids(daphne_nodes, pair)
 
 
 @pytest.mark.multinode
-def test_a_browser_session_needs_csrf_on_lean_writes(daphne_nodes, pair):
-    alice, _bob, chat = pair
+def test_a_browser_session_needs_csrf_on_lean_writes(daphne_nodes, committed_pair):
+    alice, _bob, chat = committed_pair
     alice.set_password("pw-for-session-1")
     alice.save()
     node = daphne_nodes("lean-csrf")
@@ -272,8 +274,8 @@ def test_a_browser_session_needs_csrf_on_lean_writes(daphne_nodes, pair):
 
 
 @pytest.mark.multinode
-def test_the_lean_send_is_throttled_with_retry_after(daphne_nodes, pair):
-    alice, _bob, chat = pair
+def test_the_lean_send_is_throttled_with_retry_after(daphne_nodes, committed_pair):
+    alice, _bob, chat = committed_pair
     node = daphne_nodes("lean-throttle", THROTTLE_SEND="2/min")
     with client(node, alice) as lean:
         answers = [
@@ -311,8 +313,10 @@ def test_lean_typing_reaches_the_other_members_stream_and_is_throttled(daphne_no
     [{"NODE_MAX_IN_FLIGHT": "0"}, {"NODE_MAX_QUEUE_WAIT_MS": "0"}],
     ids=["in-flight", "queue-wait"],
 )
-def test_an_overloaded_node_refuses_at_once_and_stores_nothing(daphne_nodes, pair, limits):
-    alice, _bob, chat = pair
+def test_an_overloaded_node_refuses_at_once_and_stores_nothing(
+    daphne_nodes, committed_pair, limits
+):
+    alice, _bob, chat = committed_pair
     node = daphne_nodes("lean-shed", **limits)
     client_id = str(uuid.uuid4())
     with client(node, alice) as lean:
@@ -331,17 +335,17 @@ def test_an_overloaded_node_refuses_at_once_and_stores_nothing(daphne_nodes, pai
 
 
 @pytest.mark.multinode
-def test_a_deactivated_user_is_refused_and_their_streams_close_on_every_node(daphne_nodes, pair):
+def test_a_deactivated_user_is_refused_and_their_streams_close_on_every_node(
+    daphne_nodes, committed_pair
+):
     from accounts import services
 
-    _alice, bob, chat = pair
+    _alice, bob, chat = committed_pair
     node_a, node_b = daphne_nodes("revoke-a"), daphne_nodes("revoke-b")
     with stream(node_a, bob) as on_a, stream(node_b, bob) as on_b:
         services.deactivate_users(user_ids=[bob.pk])
-        started = time.monotonic()
-        assert on_a.next("stream-reconnect", timeout=2).json["reason"] == "revoked"
-        assert on_b.next("stream-reconnect", timeout=2).json["reason"] == "revoked"
-        assert time.monotonic() - started < 2
+        assert on_a.next("stream-reconnect", timeout=10).json["reason"] == "revoked"
+        assert on_b.next("stream-reconnect", timeout=10).json["reason"] == "revoked"
     for node in (node_a, node_b):
         with client(node, bob) as revoked:
             answer = revoked.post(
@@ -357,14 +361,12 @@ def test_a_deactivated_user_is_refused_and_their_streams_close_on_every_node(dap
     with client(node_c, bob) as revoked:
         assert revoked.post(f"/conversations/{chat.pk}/typing").status_code == 401
     services.reactivate_users(user_ids=[bob.pk])
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline:
+
+    def typing_accepted() -> bool:
         with client(node_a, bob) as restored:
-            if restored.post(f"/conversations/{chat.pk}/typing").status_code == 204:
-                break
-        time.sleep(0.05)
-    else:
-        pytest.fail("a reactivated user was still refused after 2 s")
+            return restored.post(f"/conversations/{chat.pk}/typing").status_code == 204
+
+    wait_until(typing_accepted, what="node-a to accept the reactivated user again")
 
 
 @pytest.mark.parametrize(

@@ -3,21 +3,11 @@ import pytest
 from chat.models import MessageReaction
 from groups import actions as group_actions
 from tests.chat.essentials import error_of, reaction_url
-from tests.chat.helpers import clear_events, direct, events_for, send
+from tests.chat.helpers import clear_events, events_for, send
 from tests.conftest import client_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def carol(db):
-    return UserFactory(username="carol", display_name="Carol")
-
-
-@pytest.fixture
-def chat(alice, bob):
-    return direct(alice, bob)
 
 
 def test_put_is_idempotent_and_counts_each_user_once(alice_client, bob_client, alice, chat):

@@ -14,21 +14,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def carol(db):
-    return UserFactory(username="Carol", display_name="Carol")
-
-
-@pytest.fixture
-def team(alice, bob, carol):
-    return group_actions.create_group(creator=alice, name="Team", member_ids=[bob.pk, carol.pk])
-
-
-@pytest.fixture
-def chat(alice, bob):
-    return direct(alice, bob)
-
-
 # --- replies ---------------------------------------------------------------------------
 
 
@@ -80,7 +65,10 @@ def test_a_reply_costs_one_more_statement(alice_client, alice, chat, django_asse
 # --- mentions --------------------------------------------------------------------------
 
 
-def test_mentions_are_members_named_in_any_case(alice_client, bob, carol, team):
+def test_mentions_are_members_named_in_any_case(alice, alice_client, bob):
+    # Stored capitalised and mentioned in lower case, as bob is the other way round.
+    carol = UserFactory(username="Carol", display_name="Carol")
+    team = group_actions.create_group(creator=alice, name="Team", member_ids=[bob.pk, carol.pk])
     outsider = UserFactory(username="dave")
     body = send(
         alice_client, team.conversation, "@BOB and @carol, not @dave nor mail@bob.com @nobody."

@@ -5,7 +5,7 @@ from django.test import Client
 
 from accounts.models import User
 from chat.models import MessageReport
-from tests.chat.helpers import direct, event_types_for, moderators_group, send
+from tests.chat.helpers import event_types_for, send
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,20 +20,6 @@ def report_url(message) -> str:
 def error_of(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
-
-
-@pytest.fixture
-def chat(alice, bob):
-    return direct(alice, bob)
-
-
-@pytest.fixture
-def moderator_client(db) -> Client:
-    moderator = UserFactory(username="mod", is_staff=True)
-    moderator.groups.add(moderators_group())
-    client = Client()
-    client.force_login(moderator)
-    return client
 
 
 def test_a_member_reports_a_message_into_the_queue(bob_client, alice, bob, chat):

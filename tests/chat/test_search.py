@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 SEARCH = "/api/v1/search/messages"
 
 
-@pytest.fixture
-def chat(alice, bob):
-    return direct(alice, bob)
-
-
 def test_search_uses_full_text_search_on_postgresql():
     assert connection.vendor == "postgresql"
     with connection.cursor() as cursor:

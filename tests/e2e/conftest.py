@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from chat.actions import get_or_create_direct_conversation
 from tests.e2e.pages import CHROMIUM, CHROMIUM_ARGS, ChatPage
+from tests.factories import UserFactory
 
 
 @dataclass
@@ -75,3 +77,12 @@ def open_page(browser):
         return ChatPage(context.new_page(), base_url)
 
     return make
+
+
+@pytest.fixture
+def people(transactional_db):
+    """`(alice, bob, their direct conversation)`, committed for the nodes to read."""
+    alice = UserFactory(username="alice", display_name="Alice Smith")
+    bob = UserFactory(username="bob", display_name="Bob Jones")
+    conversation, _ = get_or_create_direct_conversation(user=alice, other_id=bob.pk)
+    return alice, bob, conversation

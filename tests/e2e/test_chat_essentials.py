@@ -56,7 +56,8 @@ def nodes(daphne_nodes, tmp_path):
 
 
 @pytest.fixture
-def browser(nodes, monkeypatch):
+def shared_media_browser(nodes, monkeypatch):
+    """Chromium, started after the two shared-media `nodes`."""
     yield from _browser(monkeypatch)
 
 
@@ -72,11 +73,11 @@ def open_menu(page: ChatPage, body: str) -> None:
 
 
 def test_two_people_reply_mention_react_send_an_image_and_search(
-    group_chat, nodes, browser, tmp_path
+    group_chat, nodes, shared_media_browser, tmp_path
 ):
     alice_user, bob_user = group_chat
-    alice = new_page(browser, nodes[0]).enter_as(alice_user)
-    bob = new_page(browser, nodes[1]).enter_as(bob_user)
+    alice = new_page(shared_media_browser, nodes[0]).enter_as(alice_user)
+    bob = new_page(shared_media_browser, nodes[1]).enter_as(bob_user)
 
     # A quote scrolls to its original, loading the older pages it is in.
     alice.open_conversation("Trip")

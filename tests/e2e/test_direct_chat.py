@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def pair(site, open_page):
+def chat_pages(site, open_page):
     """Alice and Bob, who already share a direct chat, each logged in on their node."""
     alice = UserFactory(username="alice", display_name="Alice Smith")
     bob = UserFactory(username="bob", display_name="Bob Jones")
@@ -65,8 +65,8 @@ def test_two_people_sign_up_chat_and_see_ticks_turn_blue(site, open_page, reques
     bob.assert_clean()
 
 
-def test_ticks_go_from_clock_to_one_tick_to_two_to_blue(pair, site):
-    alice, bob = pair
+def test_ticks_go_from_clock_to_one_tick_to_two_to_blue(chat_pages, site):
+    alice, bob = chat_pages
     alice.open_conversation("Bob Jones")
     held = []
     # Hold Alice's send in the network: the message shows at once, with a clock.
@@ -87,8 +87,8 @@ def test_ticks_go_from_clock_to_one_tick_to_two_to_blue(pair, site):
     alice.assert_clean()
 
 
-def test_a_failed_send_is_retried_with_the_same_client_id(pair):
-    alice, bob = pair
+def test_a_failed_send_is_retried_with_the_same_client_id(chat_pages):
+    alice, bob = chat_pages
     alice.open_conversation("Bob Jones")
     bob.open_conversation("Alice Smith")
     endpoint = "**/api/v1/conversations/*/messages"
@@ -113,8 +113,8 @@ def test_a_failed_send_is_retried_with_the_same_client_id(pair):
     assert str(Message.objects.get(body="Did this arrive?").client_id) == client_id
 
 
-def test_a_send_whose_answer_was_lost_shows_once(pair):
-    alice, bob = pair
+def test_a_send_whose_answer_was_lost_shows_once(chat_pages):
+    alice, bob = chat_pages
     alice.open_conversation("Bob Jones")
     bob.open_conversation("Alice Smith")
     endpoint = "**/api/v1/conversations/*/messages"
@@ -136,8 +136,8 @@ def test_a_send_whose_answer_was_lost_shows_once(pair):
     assert Message.objects.filter(body="Stored, answer lost").count() == 1
 
 
-def test_a_send_made_offline_goes_out_when_back_online(pair):
-    alice, bob = pair
+def test_a_send_made_offline_goes_out_when_back_online(chat_pages):
+    alice, bob = chat_pages
     alice.open_conversation("Bob Jones")
     bob.open_conversation("Alice Smith")
     alice.page.context.set_offline(True)
@@ -152,8 +152,8 @@ def test_a_send_made_offline_goes_out_when_back_online(pair):
     assert Message.objects.filter(body="Sent from a tunnel").count() == 1
 
 
-def test_typing_indicator_appears_for_the_other_person(pair):
-    alice, bob = pair
+def test_typing_indicator_appears_for_the_other_person(chat_pages):
+    alice, bob = chat_pages
     alice.open_conversation("Bob Jones")
     bob.open_conversation("Alice Smith")
     alice.page.locator("#composer-input").press_sequentially("I am writing a long", delay=20)
@@ -164,8 +164,8 @@ def test_typing_indicator_appears_for_the_other_person(pair):
     expect(bob.page.locator("#conversation-subtitle")).to_have_text("online")
 
 
-def test_bell_counts_new_messages_and_clears(pair, request):
-    alice, bob = pair
+def test_bell_counts_new_messages_and_clears(chat_pages, request):
+    alice, bob = chat_pages
     alice.open_conversation("Bob Jones")
     alice.send("First")
     alice.send("Second")
@@ -198,8 +198,8 @@ def test_bell_counts_new_messages_and_clears(pair, request):
     bob.expect_title_count(0)
 
 
-def test_message_bodies_render_as_text_never_as_html(pair):
-    alice, bob = pair
+def test_message_bodies_render_as_text_never_as_html(chat_pages):
+    alice, bob = chat_pages
     bob.open_conversation("Alice Smith")
     alice.open_conversation("Bob Jones")
     attack = '<img src=x onerror="window.__pwned=1;alert(1)">'

@@ -25,14 +25,6 @@ LOSE_FOCUS = "document.hasFocus = () => false; window.dispatchEvent(new Event('b
 REGAIN_FOCUS = "document.hasFocus = () => true; window.dispatchEvent(new Event('focus'));"
 
 
-@pytest.fixture
-def people(transactional_db):
-    alice = UserFactory(username="alice", display_name="Alice Smith")
-    bob = UserFactory(username="bob", display_name="Bob Jones")
-    get_or_create_direct_conversation(user=alice, other_id=bob.pk)
-    return alice, bob
-
-
 def new_page(browser, base_url: str, **options) -> ChatPage:
     options.setdefault("viewport", {"width": 1200, "height": 760})
     return ChatPage(browser.new_context(**options).new_page(), base_url)
@@ -41,7 +33,7 @@ def new_page(browser, base_url: str, **options) -> ChatPage:
 def test_background_tab_acks_delivered_not_read_and_pops_a_desktop_notification(
     single_node_site, single_node_browser, people
 ):
-    alice_user, bob_user = people
+    alice_user, bob_user, _ = people
     url = single_node_site.alice_url
     alice = new_page(single_node_browser, url).enter_as(alice_user)
     bob = new_page(single_node_browser, url, permissions=["notifications"])
@@ -70,7 +62,7 @@ def test_background_tab_acks_delivered_not_read_and_pops_a_desktop_notification(
 def test_desktop_notifications_are_asked_for_only_from_a_button(
     single_node_site, single_node_browser, people
 ):
-    _, bob_user = people
+    _, bob_user, _ = people
     bob = new_page(single_node_browser, single_node_site.bob_url)
     bob.page.add_init_script(
         "window.__asked = 0; Notification.requestPermission = async () =>"
@@ -93,7 +85,7 @@ def test_desktop_notifications_are_asked_for_only_from_a_button(
 
 
 def test_chat_works_from_the_keyboard_alone(single_node_site, single_node_browser, people):
-    alice_user, bob_user = people
+    alice_user, bob_user, _ = people
     get_or_create_direct_conversation(
         user=alice_user, other_id=UserFactory(username="carol", display_name="Carol King").pk
     )
@@ -139,7 +131,7 @@ def test_chat_works_from_the_keyboard_alone(single_node_site, single_node_browse
 
 
 def test_phone_width_shows_one_pane_at_a_time(single_node_site, single_node_browser, people):
-    alice_user, _ = people
+    alice_user, _, _ = people
     phone = {"viewport": {"width": 390, "height": 800}, "is_mobile": True, "has_touch": True}
     alice = new_page(single_node_browser, single_node_site.alice_url, **phone)
     alice.enter_as(alice_user)
@@ -166,7 +158,7 @@ def test_phone_width_shows_one_pane_at_a_time(single_node_site, single_node_brow
 def test_theme_follows_the_system_and_the_toggle_overrides_it(
     single_node_site, single_node_browser, people
 ):
-    alice_user, _ = people
+    alice_user, _, _ = people
     alice = new_page(single_node_browser, single_node_site.alice_url, color_scheme="dark")
     alice.enter_as(alice_user)
     html = alice.page.locator("html")

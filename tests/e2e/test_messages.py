@@ -13,14 +13,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def people(transactional_db):
-    alice = UserFactory(username="alice", display_name="Alice Smith")
-    bob = UserFactory(username="bob", display_name="Bob Jones")
-    conversation, _ = get_or_create_direct_conversation(user=alice, other_id=bob.pk)
-    return alice, bob, conversation
-
-
 def new_page(browser, base_url: str) -> ChatPage:
     context = browser.new_context(viewport={"width": 1200, "height": 760})
     return ChatPage(context.new_page(), base_url)

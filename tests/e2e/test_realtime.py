@@ -3,7 +3,6 @@
 import pytest
 from playwright.sync_api import expect
 
-from chat.actions import get_or_create_direct_conversation
 from tests.e2e.pages import ChatPage, screenshot
 from tests.factories import UserFactory
 
@@ -12,16 +11,8 @@ pytestmark = pytest.mark.e2e
 MISSED = ["one while you were away", "two while you were away", "three while you were away"]
 
 
-@pytest.fixture
-def people(transactional_db):
-    alice = UserFactory(username="alice", display_name="Alice Smith")
-    bob = UserFactory(username="bob", display_name="Bob Jones")
-    get_or_create_direct_conversation(user=alice, other_id=bob.pk)
-    return alice, bob
-
-
 def test_messages_sent_while_offline_show_once_in_order_after_reconnecting(site, open_page, people):
-    alice_user, bob_user = people
+    alice_user, bob_user, _ = people
     alice = open_page(site.alice_url).enter_as(alice_user)
     bob = open_page(site.bob_url).enter_as(bob_user)
     alice.open_conversation("Bob Jones")
@@ -52,7 +43,7 @@ def test_messages_sent_while_offline_show_once_in_order_after_reconnecting(site,
 def test_page_falls_back_to_long_polling_and_returns_to_the_stream(
     single_node_site, single_node_browser, people
 ):
-    alice_user, bob_user = people
+    alice_user, bob_user, _ = people
     site = single_node_site
 
     def open_as(user) -> ChatPage:

@@ -8,13 +8,11 @@ the message that is refused.
 
 import re
 import tempfile
-import time
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import BrowserContext, expect, sync_playwright
 
-from chat.actions import get_or_create_direct_conversation
 from chat.models import Membership, Message
 from groups import actions as group_actions
 from notifications.management.commands.generate_vapid_keys import new_key_pair
@@ -22,6 +20,7 @@ from notifications.models import Notification, PushSubscription
 from realtime import presence
 from tests.e2e.pages import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, ChatPage, screenshot
 from tests.factories import PASSWORD, UserFactory
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -35,22 +34,6 @@ def open_settings(person: ChatPage) -> ChatPage:
     new_message_in_app = "#preferences-table input[data-type='message.new'][data-channel='in_app']"
     expect(person.page.locator(new_message_in_app)).to_be_checked()
     return person
-
-
-def wait_for(condition, what: str, timeout: float = WAIT_MS / 1000) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-@pytest.fixture
-def people(single_node_site):
-    alice = UserFactory(username="alice", display_name="Alice Smith")
-    bob = UserFactory(username="bob", display_name="Bob Jones")
-    chat, _ = get_or_create_direct_conversation(user=alice, other_id=bob.pk)
-    return alice, bob, chat
 
 
 @pytest.fixture
@@ -78,9 +61,10 @@ def test_turning_read_receipts_off_keeps_the_other_sides_ticks_grey(people, page
     alice_page.expect_status("Did you read this?", "delivered")
     bob_page.open_conversation("Alice Smith")
     expect(bob_page.message("Did you read this?")).to_be_visible()
-    wait_for(
+    wait_until(
         lambda: Membership.objects.get(conversation=chat, user=bob).last_read_message_id > 0,
-        "Bob's read pointer",
+        what="Bob's read pointer",
+        timeout=WAIT_MS / 1000,
     )
     alice_page.page.wait_for_timeout(1000)  # a read event, were one sent, would be here now
     alice_page.expect_status("Did you read this?", "delivered")
@@ -300,7 +284,11 @@ def test_the_group_member_list_shows_who_is_online_while_open(people, page_for):
     team = group_actions.create_group(creator=alice, name="Team", member_ids=[bob.pk, carol.pk])
     alice_page = page_for().enter_as(alice, f"/c/{team.conversation_id}")
     page_for().enter_as(bob)  # Bob is online from before: the list asks on open
-    wait_for(lambda: presence.is_online(bob.pk), "Bob's node to mark him online")
+    wait_until(
+        lambda: presence.is_online(bob.pk),
+        what="Bob's node to mark him online",
+        timeout=WAIT_MS / 1000,
+    )
     alice_page.page.click("#info-button")
     members = alice_page.page.locator("#member-list")
     expect(members.locator(f"[data-user-id='{bob.pk}']")).to_have_attribute("data-online", "true")
@@ -329,7 +317,7 @@ def test_the_profile_takes_a_new_name_and_a_resized_picture(people, page_for, tm
     def natural_size() -> list[int]:
         return image.evaluate("(img) => [img.naturalWidth, img.naturalHeight]")
 
-    wait_for(lambda: natural_size() != [0, 0], "the picture to load")
+    wait_until(lambda: natural_size() != [0, 0], what="the picture to load", timeout=WAIT_MS / 1000)
     assert natural_size() == [256, 256]
     page.page.goto(f"{page.base_url}/")
     page.wait_ready()

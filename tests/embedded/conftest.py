@@ -5,7 +5,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[2]
+from tests.servers import PROJECT_ROOT
+from tests.waiting import wait_until
+
 SKIP = shutil.ignore_patterns(
     ".venv", ".git", "db.sqlite3*", "__pycache__", "staticfiles", "var", "media", "artifacts"
 )
@@ -22,7 +23,7 @@ SKIP = shutil.ignore_patterns(
 @pytest.fixture
 def bare_checkout(tmp_path: Path) -> Path:
     target = tmp_path / "parley"
-    shutil.copytree(PROJECT, target, ignore=SKIP)
+    shutil.copytree(PROJECT_ROOT, target, ignore=SKIP)
     return target
 
 
@@ -51,15 +52,16 @@ def embedded_node(checkout: Path) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
+
+        def answering() -> bool:
             try:
                 httpx.get(f"{base}/health", timeout=2)
-                break
             except httpx.TransportError:
                 assert server.poll() is None, server.stderr.read().decode()
-                assert time.monotonic() < deadline, "daphne did not start"
-                time.sleep(0.2)
+                return False
+            return True
+
+        wait_until(answering, what="daphne to start", interval=0.2)
         yield base
     finally:
         server.terminate()

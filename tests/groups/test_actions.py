@@ -22,47 +22,11 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def carol(db):
-    return UserFactory(username="carol", display_name="Carol")
-
-
-@pytest.fixture
-def dave(db):
-    return UserFactory(username="dave", display_name="Dave")
-
-
-@pytest.fixture
-def team(alice, bob, carol) -> Group:
-    """alice (owner), bob and carol (members)."""
-    return actions.create_group(creator=alice, name="Team", member_ids=[bob.pk, carol.pk])
-
-
 def role_of(user, group) -> str | None:
     row = Membership.objects.filter(
         conversation_id=group.conversation_id, user=user, left_at__isnull=True
     ).first()
     return row.role if row else None
-
-
-class Captured(list):
-    def __call__(self, sender, **kwargs) -> None:
-        self.append({"sender": sender, **kwargs})
-
-
-@pytest.fixture
-def captured():
-    connected = []
-
-    def connect(signal) -> Captured:
-        receiver = Captured()
-        signal.connect(receiver, weak=False)
-        connected.append((signal, receiver))
-        return receiver
-
-    yield connect
-    for signal, receiver in connected:
-        signal.disconnect(receiver)
 
 
 def test_create_makes_the_creator_owner_and_invites_the_others(alice, bob, carol, captured):

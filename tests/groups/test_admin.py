@@ -1,22 +1,11 @@
 import pytest
-from django.test import Client
 
 from groups import actions as group_actions
-from tests.chat.helpers import moderators_group
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 GROUPS = "/admin/groups/group/"
-
-
-@pytest.fixture
-def moderator_client(db) -> Client:
-    moderator = UserFactory(username="mod", is_staff=True)
-    moderator.groups.add(moderators_group())
-    client = Client()
-    client.force_login(moderator)
-    return client
 
 
 def test_group_page_lists_members_with_roles(moderator_client, alice, bob):

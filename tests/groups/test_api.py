@@ -20,21 +20,6 @@ def error_of(response, status: int) -> dict:
     return body["error"]
 
 
-@pytest.fixture
-def carol(db):
-    return UserFactory(username="carol", display_name="Carol")
-
-
-@pytest.fixture
-def dave(db):
-    return UserFactory(username="dave", display_name="Dave")
-
-
-@pytest.fixture
-def team(alice, bob, carol) -> Group:
-    return actions.create_group(creator=alice, name="Team", member_ids=[bob.pk, carol.pk])
-
-
 def role_of(user, group) -> str | None:
     row = Membership.objects.filter(
         conversation_id=group.conversation_id, user=user, left_at__isnull=True

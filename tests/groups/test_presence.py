@@ -13,16 +13,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def carol(db):
-    return UserFactory(username="carol")
-
-
-@pytest.fixture
-def team(alice, bob, carol):
-    return group_actions.create_group(creator=alice, name="Team", member_ids=[bob.pk, carol.pk])
-
-
 def presence_url(team) -> str:
     return f"/api/v1/groups/{team.pk}/presence"
 

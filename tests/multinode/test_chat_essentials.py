@@ -20,7 +20,8 @@ def bearer(user) -> dict:
 
 
 @pytest.fixture
-def team(transactional_db):
+def committed_team(transactional_db):
+    """alice, bob, carol and their group's conversation, committed for the nodes to read."""
     alice, bob, carol = (UserFactory(username=name) for name in ("alice", "bob", "carol"))
     group = group_actions.create_group(creator=alice, name="Team", member_ids=[bob.pk, carol.pk])
     return alice, bob, carol, group.conversation
@@ -37,8 +38,8 @@ def send(base: str, user, conversation_id: int, body: str, **extra) -> dict:
     return response.json()
 
 
-def test_reactions_and_mentions_reach_members_on_another_node(daphne_nodes, team):
-    alice, bob, carol, conversation = team
+def test_reactions_and_mentions_reach_members_on_another_node(daphne_nodes, committed_team):
+    alice, bob, carol, conversation = committed_team
     node_a, node_b = daphne_nodes("essentials-a"), daphne_nodes("essentials-b")
     bob_stream = SSEClient(f"{node_b.url}/events/", token=token_for(bob)).start()
     carol_stream = SSEClient(f"{node_b.url}/events/", token=token_for(carol)).start()
@@ -64,8 +65,10 @@ def test_reactions_and_mentions_reach_members_on_another_node(daphne_nodes, team
         carol_stream.close()
 
 
-def test_nginx_sends_attachment_bytes_only_to_members(daphne_nodes, nginx_proxy, team, tmp_path):
-    alice, bob, _carol, conversation = team
+def test_nginx_sends_attachment_bytes_only_to_members(
+    daphne_nodes, nginx_proxy, committed_team, tmp_path
+):
+    alice, bob, _carol, conversation = committed_team
     outsider = UserFactory(username="mallory")
     media = tmp_path / "media"
     env = {"MEDIA_ROOT": str(media), "ATTACHMENT_ACCEL_REDIRECT_PREFIX": "/_protected/attachments/"}
@@ -108,9 +111,9 @@ def test_nginx_sends_attachment_bytes_only_to_members(daphne_nodes, nginx_proxy,
 
 
 def test_nginx_lets_big_uploads_through_and_the_node_answers_413(
-    daphne_nodes, nginx_proxy, team, tmp_path
+    daphne_nodes, nginx_proxy, committed_team, tmp_path
 ):
-    alice, _bob, _carol, conversation = team
+    alice, _bob, _carol, conversation = committed_team
     env = {"MEDIA_ROOT": str(tmp_path / "media"), "ATTACHMENT_MAX_BYTES": str(2 * 1024 * 1024)}
     proxy = nginx_proxy([daphne_nodes("upload-a", **env)], media_root=tmp_path / "media")
     url = f"{proxy.url}/api/v1/conversations/{conversation.pk}/attachments"

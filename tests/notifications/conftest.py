@@ -1,31 +1,15 @@
 import pytest
+import time_machine
 
-from chat import actions as chat_actions
-from groups import actions as group_actions
-from tests.factories import UserFactory
 from tests.notifications.fakes import Recorder
+from tests.notifications.helpers import T0
 
 
 @pytest.fixture
-def carol(db):
-    return UserFactory(username="carol", display_name="Carol")
-
-
-@pytest.fixture
-def dave(db):
-    return UserFactory(username="dave", display_name="Dave")
-
-
-@pytest.fixture
-def chat(alice, bob):
-    conversation, _ = chat_actions.get_or_create_direct_conversation(user=alice, other_id=bob.pk)
-    return conversation
-
-
-@pytest.fixture
-def team(alice, bob, carol):
-    """alice (owner), bob and carol (members)."""
-    return group_actions.create_group(creator=alice, name="Team", member_ids=[bob.pk, carol.pk])
+def clock():
+    """Time stands still at T0 until the test moves it (`clock.shift(...)`)."""
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

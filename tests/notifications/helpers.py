@@ -1,10 +1,16 @@
 """Running queued jobs as `manage.py db_worker` does, inside the test's transaction."""
 
+from datetime import UTC, datetime
+
 from django.db import transaction
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from notifications import actions
 from notifications.models import Delivery, Notification
+
+# The `clock` fixture's start: a Monday morning, UTC.
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def worker() -> Worker:
@@ -55,3 +61,12 @@ def deliveries_of(user, channel: str | None = None, *, kind: str | None = None) 
     if kind:
         rows = rows.filter(notification__type=kind)
     return list(rows)
+
+
+def with_sms(user, number: str = "+14155550100") -> None:
+    """`user` takes new-message notifications by SMS (and not by email)."""
+    actions.update_preferences(
+        user=user,
+        sms_number=number,
+        channels={"message.new": {"sms": True, "email": False}},
+    )

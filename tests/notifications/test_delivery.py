@@ -16,26 +16,9 @@ from notifications.models import (
     Notification,
 )
 from tests.chat.helpers import send
-from tests.notifications.helpers import deliveries_of, queued_jobs, run_due_jobs
+from tests.notifications.helpers import T0, deliveries_of, queued_jobs, run_due_jobs, with_sms
 
 pytestmark = pytest.mark.django_db
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
-
-
-def with_sms(user, number: str = "+14155550100") -> None:
-    actions.update_preferences(
-        user=user,
-        sms_number=number,
-        channels={"message.new": {"sms": True, "email": False}},
-    )
-
 
 # --- attempts -------------------------------------------------------------------
 

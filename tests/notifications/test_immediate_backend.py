@@ -1,7 +1,7 @@
 """TASKS_BACKEND=ImmediateBackend (no worker): due deliveries go after commit, later ones
 (delays, retries) when `deliveries dispatch` runs."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -10,11 +10,9 @@ from django_tasks_db.models import DBTaskResult
 
 from notifications import actions
 from tests.chat.helpers import send
-from tests.notifications.helpers import deliveries_of
+from tests.notifications.helpers import T0, deliveries_of
 
 pytestmark = pytest.mark.django_db
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture

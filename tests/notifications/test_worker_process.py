@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -20,19 +19,27 @@ from notifications.models import Delivery, Notification
 from tests.conftest import client_for
 from tests.notifications.servers import BrowserKeys, LocalServer, vapid_claims
 from tests.servers import PROJECT_ROOT, database_url_from_settings, log_tail
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def wait_for(condition, *, timeout: float, worker: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
+    """Wait for `condition` while the worker runs; fail at once if it exits."""
+
+    def met() -> bool:
         assert worker.poll() is None, f"worker exited:\n{log_tail(log)}"
-        assert time.monotonic() < deadline, (
-            f"timed out; deliveries {list(Delivery.objects.values_list('channel', 'status'))}; "
+        return condition()
+
+    wait_until(
+        met,
+        what=lambda: (
+            f"the worker; deliveries {list(Delivery.objects.values_list('channel', 'status'))}; "
             f"worker log:\n{log_tail(log)}"
-        )
-        time.sleep(0.2)
+        ),
+        timeout=timeout,
+        interval=0.2,
+    )
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -27,6 +26,7 @@ from tests.servers import (
     free_port,
     render_nginx_site,
 )
+from tests.waiting import wait_until
 
 DOCKER = PROJECT_ROOT / "docker"
 COMPOSE_FILE = DOCKER / "docker-compose.yml"
@@ -193,16 +193,15 @@ def test_the_entrypoint_migrates_and_starts_a_node(transactional_db, tmp_path: P
         ["sh", str(DOCKER / "entrypoint.sh"), "web"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     try:
-        deadline = 60
-        started = time.monotonic()
-        while True:
+
+        def served():
             assert process.poll() is None, (tmp_path / "entrypoint.log").read_text()
             try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
+                return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
             except httpx.TransportError:
-                assert time.monotonic() - started < deadline, "the entrypoint did not serve"
-                time.sleep(0.2)
+                return None
+
+        health = wait_until(served, what="the entrypoint to serve /health", timeout=60)
         assert health.status_code == 200
         assert health.headers["X-Parley-Node"] == "from-entrypoint"
     finally:

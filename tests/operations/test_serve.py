@@ -5,17 +5,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from config import serve
-from tests.servers import database_url_from_settings
+from tests.servers import PROJECT_ROOT, database_url_from_settings
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.multinode
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def two_free_ports() -> int:
@@ -64,8 +62,8 @@ def test_two_processes_answer_as_two_nodes_and_stop_together(transactional_db, t
     )
     try:
         nodes = set()
-        deadline = time.monotonic() + 60
-        while len(nodes) < 2 and time.monotonic() < deadline:
+
+        def both_healthy() -> bool:
             for each in (port, port + 1):
                 try:
                     answer = httpx.get(f"http://127.0.0.1:{each}/health", timeout=2)
@@ -73,7 +71,14 @@ def test_two_processes_answer_as_two_nodes_and_stop_together(transactional_db, t
                     continue
                 if answer.status_code == 200:
                     nodes.add(answer.headers["X-Parley-Node"])
-            time.sleep(0.2)
+            return len(nodes) >= 2
+
+        wait_until(
+            both_healthy,
+            what=lambda: f"two healthy nodes:\n{(tmp_path / 'serve.log').read_text()[-2000:]}",
+            timeout=60,
+            interval=0.2,
+        )
         assert nodes == {"host7-0", "host7-1"}, (tmp_path / "serve.log").read_text()[-2000:]
 
         process.send_signal(signal.SIGTERM)

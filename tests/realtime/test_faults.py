@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import time
 
 import aiohttp
 import httpx
@@ -11,6 +10,7 @@ import pytest
 from tests.realtime.conftest import publish_to_user, subscribe, token_for
 from tests.realtime.sse import SSEClient
 from tests.realtime.test_streams import publish_via_api, stream
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.multinode
 
@@ -27,27 +27,32 @@ def test_delivery_resumes_after_redis_restarts_and_the_gap_is_replayed(
         assert publish_via_api(node_a, publisher_key, "news", 1).status_code == 201
         assert bob_stream.next("topic.message").json["data"] == {"n": 1}
 
+        errors_before = node_b.metric("parley_channel_layer_errors_total")
         redis_server.stop()
         # Accepted while Redis is down: stored in PostgreSQL, the live push fails.
         for n in (2, 3):
             assert publish_via_api(node_a, publisher_key, "news", n).status_code == 201
-        time.sleep(1.5)
+        # Redis comes back only once bob's node has seen it gone (its pings fail).
+        wait_until(
+            lambda: node_b.metric("parley_channel_layer_errors_total") > errors_before,
+            what="node-b to notice that Redis is down",
+        )
         redis_server.start()
 
         replayed = bob_stream.collect("topic.message", 2, timeout=15)
         assert [event.json["data"]["n"] for event in replayed] == [2, 3]
 
         # Live delivery works again without restarting either node.
-        deadline = time.monotonic() + 10
-        delivered = None
-        n = 4
-        while delivered is None and time.monotonic() < deadline:
-            publish_via_api(node_a, publisher_key, "news", n)
+        numbers = iter(range(4, 1000))
+
+        def delivered_live():
+            publish_via_api(node_a, publisher_key, "news", next(numbers))
             try:
-                delivered = bob_stream.next("topic.message", timeout=1)
+                return bob_stream.next("topic.message", timeout=1)
             except TimeoutError:
-                n += 1
-        assert delivered is not None
+                return None
+
+        delivered = wait_until(delivered_live, what="a live delivery after Redis came back")
         assert node_a.is_running() and node_b.is_running()
         # Exactly once: nothing already delivered comes again; later ones arrive in order.
         rest = [delivered.json["data"]["n"]] + [

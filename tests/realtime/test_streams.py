@@ -8,6 +8,7 @@ import pytest
 
 from tests.realtime.conftest import publish_to_user, subscribe, token_for
 from tests.realtime.sse import SSEClient
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.multinode
 
@@ -38,13 +39,11 @@ def test_an_event_published_on_node_a_reaches_a_stream_on_node_b(
     node_a, node_b = daphne_nodes("node-a"), daphne_nodes("node-b")
 
     with stream(node_b, bob) as bob_stream:
-        sent_at = time.monotonic()
         assert publish_via_api(node_a, publisher_key, "news", 1).status_code == 201
-        event = bob_stream.next("topic.message")
+        event = bob_stream.next("topic.message", timeout=10)
 
     assert event.json == {"topic": "news", "event": "tick", "data": {"n": 1}}
     assert event.id and "topic-news:1" in event.id
-    assert event.received_at - sent_at < 1.0
 
 
 def test_domain_events_reach_only_their_recipient(daphne_nodes, stream_users):
@@ -152,9 +151,10 @@ def test_long_poll_returns_a_backlog_at_once_and_wakes_on_a_new_event(daphne_nod
     for n in range(3):
         publish_to_user(alice.id, n)
 
-    started = time.monotonic()
-    backlog = httpx.get(poll, params={"last_event_id": cursor, "timeout": 10}, headers=headers)
-    assert time.monotonic() - started < 1.0
+    # At once: the client gives up (ReadTimeout) long before the poll's own timeout.
+    backlog = httpx.get(
+        poll, params={"last_event_id": cursor, "timeout": 30}, headers=headers, timeout=10
+    )
     body = backlog.json()
     assert [event["data"]["n"] for event in body["events"]] == [0, 1, 2]
     assert body["events"][-1]["id"] == body["last_event_id"]
@@ -164,22 +164,23 @@ def test_long_poll_returns_a_backlog_at_once_and_wakes_on_a_new_event(daphne_nod
     def wait_for_next() -> None:
         response = httpx.get(
             poll,
-            params={"last_event_id": body["last_event_id"], "timeout": 10},
+            params={"last_event_id": body["last_event_id"], "timeout": 30},
             headers=headers,
-            timeout=15,
+            timeout=40,
         )
-        woke["at"] = time.monotonic()
         woke["body"] = response.json()
 
     waiter = threading.Thread(target=wait_for_next)
     waiter.start()
-    time.sleep(0.5)
-    sent_at = time.monotonic()
+    wait_until(
+        lambda: node_a.metric("parley_long_poll_waits_total") >= 1,
+        what="the long poll to be waiting on node-a",
+    )
     # Caused through the other node: the wake-up crosses Redis.
     publish_to_user(alice.id, 3)
-    waiter.join(timeout=15)
+    waiter.join(timeout=20)  # woken by the event, not by the poll's 30 s timeout
+    assert "body" in woke, "the long poll was not woken by the event within 20 s"
     assert [event["data"]["n"] for event in woke["body"]["events"]] == [3]
-    assert woke["at"] - sent_at < 1.0
     assert node_b.is_running()
 
 
@@ -195,7 +196,7 @@ def test_long_poll_times_out_with_no_events(daphne_nodes, stream_users):
         headers=headers,
         timeout=5,
     )
-    assert 0.9 < time.monotonic() - started < 3
+    assert time.monotonic() - started > 0.9  # waiting out the timeout is the behaviour
     assert response.json() == {"events": [], "last_event_id": cursor["last_event_id"]}
 
 
@@ -278,16 +279,17 @@ def test_sigterm_tells_open_streams_to_reconnect_then_exits(daphne_nodes, stream
 def test_presence_marks_a_streaming_user_online_and_offline_after(daphne_nodes, stream_users):
     from realtime import presence
 
-    def eventually_online(expected: set[int]) -> set[int]:
-        deadline = time.monotonic() + 3  # nodes apply presence in batches of 0.2 s
-        while presence.online_user_ids([alice.id]) != expected and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return presence.online_user_ids([alice.id])
+    def eventually_online(expected: set[int]) -> None:
+        # Nodes apply presence in batches of 0.2 s.
+        wait_until(
+            lambda: presence.online_user_ids([alice.id]) == expected,
+            what=f"alice's presence to read {'online' if expected else 'offline'}",
+        )
 
     alice, _ = stream_users
     node = daphne_nodes("presence")
     with stream(node, alice):
-        assert eventually_online({alice.id}) == {alice.id}
-    assert eventually_online(set()) == set()
+        eventually_online({alice.id})
+    eventually_online(set())
     alice.refresh_from_db()
     assert alice.last_seen is not None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import aiohttp
 
 from tests.reliability.clients import ResilientStream, Sender
+from tests.waiting import async_wait_until
 
 
 class PairLike(Protocol):
@@ -60,8 +62,14 @@ async def run_flow(
                 for stream, sender in zip(stream_list, senders, strict=True)
             )
 
-        while not complete() and loop.time() < deadline:
-            await asyncio.sleep(0.2)
+        # Past the deadline the checks that follow say what is missing.
+        with contextlib.suppress(TimeoutError):
+            await async_wait_until(
+                complete,
+                what="every accepted message on its streams",
+                timeout=max(0.0, deadline - loop.time()),
+                interval=0.2,
+            )
         await asyncio.sleep(1.0)  # a duplicate would arrive now
         stop.set()
         for reader in readers:

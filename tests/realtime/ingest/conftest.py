@@ -10,12 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +31,9 @@ from tests.servers import (
     database_url_from_settings,
     free_port,
     log_tail,
+    metric_sum,
 )
+from tests.waiting import wait_until
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 ACK_WAIT_SECONDS = "2"  # how soon a killed consumer's messages go to another one
@@ -156,19 +156,23 @@ class IngestProcess:
     def metric(self, name: str) -> float:
         """The sum of a series over its labels, from this process's /metrics."""
         body = httpx.get(f"http://{LOCALHOST}:{self.metrics_port}/metrics", timeout=5).text
-        values = re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", body, re.M)
-        return sum(float(value) for value in values)
+        return metric_sum(body, name)
 
-    def wait_metrics(self, timeout: float = 20) -> IngestProcess:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait_metrics(self, timeout: float = 30) -> IngestProcess:
+        def serving() -> bool:
             assert self.process.poll() is None, f"ingest exited:\n{log_tail(self.log_path)}"
             try:
                 self.metric("parley_ingest_processed_total")
-                return self
             except httpx.TransportError:
-                time.sleep(0.1)
-        raise TimeoutError(f"ingest never served metrics:\n{log_tail(self.log_path)}")
+                return False
+            return True
+
+        wait_until(
+            serving,
+            what=lambda: f"ingest to serve metrics:\n{log_tail(self.log_path)}",
+            timeout=timeout,
+        )
+        return self
 
     def terminate(self, timeout: float = 15) -> int:
         self.process.send_signal(signal.SIGTERM)
@@ -237,9 +241,15 @@ def delivered_numbers(user_id: int) -> list[int]:
 
 
 def wait_for_count(user_id: int, count: int, *, timeout: float = 60) -> list[int]:
-    deadline = time.monotonic() + timeout
-    numbers = delivered_numbers(user_id)
-    while len(numbers) < count and time.monotonic() < deadline:
-        time.sleep(0.2)
+    """The delivered numbers, once there are at least `count` of them."""
+
+    def enough() -> list[int] | None:
         numbers = delivered_numbers(user_id)
-    return numbers
+        return numbers if len(numbers) >= count else None
+
+    return wait_until(
+        enough,
+        what=lambda: f"{count} events for user {user_id}, not {len(delivered_numbers(user_id))}",
+        timeout=timeout,
+        interval=0.2,
+    )

@@ -10,6 +10,7 @@ from realtime.models import UserPublication
 from tests.factories import UserFactory
 from tests.realtime.ingest.conftest import bus_message, delivered_numbers, wait_for_count
 from tests.realtime.sse import SSEClient
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.multinode
 
@@ -75,9 +76,11 @@ def test_a_malformed_message_is_dead_lettered_and_does_not_block(bus, ingest):
     consumer = ingest("one")
 
     assert wait_for_count(user.pk, 2, timeout=20) == [1, 2]
-    deadline = time.monotonic() + 10
-    while consumer.metric("parley_ingest_dead_lettered_total") < 4 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(
+        lambda: consumer.metric("parley_ingest_dead_lettered_total") >= 4,
+        what="four dead letters",
+        interval=0.2,
+    )
     letters = bus.dead_letters()
     assert [reason for reason, _ in letters] == [
         "bad_json",
@@ -97,23 +100,27 @@ def test_two_consumers_share_one_stream_and_deliver_each_id_once(bus, ingest):
     bus.publish(messages + messages[:100])
 
     numbers = wait_for_count(user.pk, 400)
-    deadline = time.monotonic() + 20
-    processed = 0
-    while processed < 500 and time.monotonic() < deadline:
-        processed = sum(c.metric("parley_ingest_processed_total") for c in (one, two))
-        time.sleep(0.2)
+
+    def processed_by_both() -> float:
+        return sum(c.metric("parley_ingest_processed_total") for c in (one, two))
+
+    wait_until(
+        lambda: processed_by_both() >= 500,
+        what="500 processed messages (400 ids and 100 duplicates)",
+        interval=0.2,
+    )
+    processed = processed_by_both()
 
     assert sorted(delivered_numbers(user.pk)) == sorted(numbers) == list(range(400))
     assert processed == 500
     assert one.metric("parley_ingest_processed_total") > 0
     assert two.metric("parley_ingest_processed_total") > 0
     assert sum(c.metric("parley_ingest_duplicates_total") for c in (one, two)) == 100
-    deadline = time.monotonic() + 15  # the lag gauge is refreshed every 5 s
-    while one.metric("parley_ingest_lag") + two.metric("parley_ingest_lag") and (
-        time.monotonic() < deadline
-    ):
-        time.sleep(0.5)
-    assert one.metric("parley_ingest_lag") == two.metric("parley_ingest_lag") == 0
+    wait_until(  # the lag gauge is refreshed every 5 s
+        lambda: one.metric("parley_ingest_lag") + two.metric("parley_ingest_lag") == 0,
+        what="both consumers to report no lag",
+        interval=0.5,
+    )
     assert one.terminate() == 0 and two.terminate() == 0  # SIGTERM: a clean, prompt stop
 
 
