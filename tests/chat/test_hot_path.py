@@ -292,9 +292,11 @@ def test_the_lean_send_is_throttled_with_retry_after(daphne_nodes, committed_pai
 
 
 @pytest.mark.multinode
-def test_lean_typing_reaches_the_other_members_stream_and_is_throttled(daphne_nodes, pair):
+def test_lean_typing_reaches_the_other_members_stream_and_is_throttled(
+    daphne_nodes, committed_pair
+):
     """Typing runs on the node's loop (its statement, throttle and publish): same answers."""
-    alice, bob, chat = pair
+    alice, bob, chat = committed_pair
     node = daphne_nodes("lean-typing", THROTTLE_TYPING="2/min")
     with stream(node, bob) as bobs, client(node, alice) as lean:
         answers = [lean.post(f"/conversations/{chat.pk}/typing") for _ in range(3)]
