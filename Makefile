@@ -24,7 +24,7 @@ run: $(VENV)/.base-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Parley: http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/, health: /health)"
-	$(BIN)/python -m daphne -b $(HOST) -p $(PORT) config.asgi:application
+	$(BIN)/python -m config.daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 services:
 	scripts/services.sh

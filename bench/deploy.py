@@ -2,7 +2,7 @@
 already runs (`--url`).
 
 Nodes are started as in production (docker/entrypoint.sh: `python -m config.serve`, which runs
-`python -m daphne ... --proxy-headers -v 0 config.asgi:application`) with DEBUG=0 and
+`python -m config.daphne ... --proxy-headers -v 0 config.asgi:application`) with DEBUG=0 and
 LOG_LEVEL=WARNING, the benchmark throttles, and PostgreSQL/Redis from DATABASE_URL/REDIS_URL.
 nginx, when asked for, is rendered from the one template the tests and docker use
 (tests/servers.py).
@@ -156,7 +156,7 @@ def daphne_command(port: int, *, backlog: int | None, proxy_headers: bool) -> li
     return [
         PYTHON,
         "-m",
-        "daphne",
+        "config.daphne",
         "-b",
         LOCALHOST,
         "-p",

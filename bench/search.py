@@ -119,7 +119,7 @@ def main() -> None:
     token = seed(messages=args.messages, conversations=args.conversations)
     env = dict(os.environ)  # as setup_django left it: this database, no Redis, DEBUG=0
     node = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-p", str(args.port), "config.asgi:application"],
+        [sys.executable, "-m", "config.daphne", "-p", str(args.port), "config.asgi:application"],
         cwd=PROJECT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -44,7 +44,7 @@ def commands(*, port: int, processes: int, interface: str, backlog: int) -> list
         [
             sys.executable,
             "-m",
-            "daphne",
+            "config.daphne",
             "-e",
             f"tcp:port={port + index}:interface={interface}:backlog={backlog}",
             *DAPHNE_ARGS,

@@ -97,7 +97,7 @@ def _wait_for_port(port: int, *, timeout: float, alive: Callable[[], bool], what
 
 
 class DaphneNode:
-    """One Parley node: `python -m daphne config.asgi:application` on a free loopback port."""
+    """One Parley node: `python -m config.daphne config.asgi:application` on a free port."""
 
     def __init__(
         self,
@@ -156,7 +156,7 @@ class DaphneNode:
                 [
                     sys.executable,
                     "-m",
-                    "daphne",
+                    "config.daphne",
                     "-b",
                     LOCALHOST,
                     "-p",

@@ -43,7 +43,7 @@ def embedded_node(checkout: Path) -> Iterator[str]:
     """daphne as README runs it, on a free port; yields its base URL once /health answers."""
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+        [sys.executable, "-m", "config.daphne", "-b", "127.0.0.1", "-p", str(port),
          "config.asgi:application"],
         cwd=checkout,
         env=bare_env(checkout),

@@ -1,14 +1,20 @@
-"""config.daphne relies on two facts of daphne and Twisted; an upgrade that changes them
-fails here rather than silently bringing the form parsing back (or breaking requests)."""
+"""config.daphne relies on facts of daphne and Twisted; an upgrade that changes them fails
+here rather than silently bringing the form parsing back, losing uvloop, or breaking requests."""
 
 import contextlib
 import inspect
+import subprocess
+import sys
 
+import httpx
 from daphne import http_protocol
 from twisted.internet import address
 from twisted.web import http
 
+from config import serve
 from config.daphne import RawBodyWebRequest, use_raw_body_requests
+from tests.servers import LOCALHOST, PROJECT_ROOT, free_port
+from tests.waiting import wait_until
 
 
 def test_daphne_builds_its_requests_from_the_module_s_webrequest_name():
@@ -36,3 +42,34 @@ def test_the_node_s_requests_skip_form_parsing(monkeypatch):
     with contextlib.suppress(RuntimeError):
         RawBodyWebRequest(object())
     assert passed == {"parsePOSTFormSubmission": False}
+
+
+def test_the_node_launcher_runs_daphne_on_uvloop(tmp_path):
+    port = free_port()
+    log = (tmp_path / "daphne.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "config.daphne", "-b", LOCALHOST, "-p", str(port),
+         "tests.operations.loop_app:application"],
+        cwd=PROJECT_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+
+        def answer() -> str | None:
+            assert server.poll() is None, (tmp_path / "daphne.log").read_text()
+            try:
+                return httpx.get(f"http://{LOCALHOST}:{port}/", timeout=2).text
+            except httpx.TransportError:
+                return None
+
+        assert wait_until(answer, what="the launched daphne's answer") == "uvloop.Loop"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_every_way_of_starting_a_node_uses_the_launcher():
+    (command,) = serve.commands(port=8000, processes=1, interface="127.0.0.1", backlog=1024)
+    assert command[1:3] == ["-m", "config.daphne"]
+    assert "-m config.daphne " in (PROJECT_ROOT / "Makefile").read_text()
