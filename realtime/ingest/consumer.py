@@ -98,7 +98,11 @@ class Consumer:
         finished and acked before the loop looks at the stop again.
         """
         source = self.source.name
-        outcomes = await _deliver([self._parse(message) for message in batch])
+        keeping = asyncio.create_task(self._keep_in_hand(batch))
+        try:
+            outcomes = await _deliver([self._parse(message) for message in batch])
+        finally:
+            keeping.cancel()
         for message, outcome in zip(batch, outcomes, strict=True):
             if message.redelivered:
                 metrics.INGEST_REDELIVERED.labels(source).inc()
@@ -111,6 +115,16 @@ class Consumer:
             metrics.INGEST_PROCESSED.labels(source).inc()
             if not outcome:
                 metrics.INGEST_DUPLICATES.labels(source).inc()
+
+    async def _keep_in_hand(self, batch: list[BusMessage]) -> None:
+        """While the database works on a batch, tell the bus it is still in hand: a batch
+        slower than the ack wait would otherwise go to another consumer as well."""
+        while True:
+            await asyncio.sleep(self.source.ack_wait / 3)
+            try:
+                await self.source.keep_in_hand(batch)
+            except Exception:  # the bus is away; at worst the batch is redelivered (deduped)
+                logger.warning("ingest: could not keep a batch in hand", exc_info=True)
 
     async def _back_off(self) -> None:
         delay = RETRY_SECONDS[min(self.failures, len(RETRY_SECONDS) - 1)]

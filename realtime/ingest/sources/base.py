@@ -1,8 +1,9 @@
 """The interface every bus implements, so the consumer loop knows no bus.
 
 A Kafka source would be one more small class: `fetch` = `consumer.getmany()`, `ack` = commit
-the offset after the message, `release` = seek back to the first unprocessed offset,
-`dead_letter` = produce to a dead-letter topic then commit, `lag` = end offsets minus committed.
+the offset after the message, `keep_in_hand` = nothing (a partition stays with its consumer
+while it polls), `release` = seek back to the first unprocessed offset, `dead_letter` =
+produce to a dead-letter topic then commit, `lag` = end offsets minus committed.
 Several processes share work through the bus's own group (a consumer group or a durable).
 """
 
@@ -26,6 +27,7 @@ class BusMessage:
 
 class Source(ABC):
     name: str  # the `source` label of the ingest metrics
+    ack_wait: float  # seconds a fetched message stays with this consumer without news of it
 
     @abstractmethod
     async def connect(self) -> None:
@@ -38,6 +40,10 @@ class Source(ABC):
     @abstractmethod
     async def ack(self, message: BusMessage) -> None:
         """The message is done: the bus never hands it out again."""
+
+    @abstractmethod
+    async def keep_in_hand(self, messages: Sequence[BusMessage]) -> None:
+        """Still working on them: restart their ack wait, so a slow batch is not handed out."""
 
     @abstractmethod
     async def release(self, messages: Sequence[BusMessage]) -> None:

@@ -93,6 +93,10 @@ class NatsSource(Source):
     async def ack(self, message: BusMessage) -> None:
         await message.handle.ack()
 
+    async def keep_in_hand(self, messages: Sequence[BusMessage]) -> None:
+        for message in messages:
+            await message.handle.in_progress()
+
     async def release(self, messages: Sequence[BusMessage]) -> None:
         for message in messages:
             await message.handle.nak()  # redelivered now, not after the ack wait

@@ -48,6 +48,7 @@ class RedisStreamSource(Source):
         self.group = options["group"]
         self.dead_letter_stream = options["dead_letter"]
         self.consumer = consumer
+        self.ack_wait = ack_wait
         self.claim_idle_ms = int(ack_wait * 1000)
         self.client: redis.Redis | None = None
         self._claim_cursor = SCAN_START
@@ -113,6 +114,18 @@ class RedisStreamSource(Source):
 
     async def ack(self, message: BusMessage) -> None:
         await self.client.xack(self.stream, self.group, message.handle)
+
+    async def keep_in_hand(self, messages: Sequence[BusMessage]) -> None:
+        # Claiming its own entries again resets their idle time, which XAUTOCLAIM goes by.
+        if messages:
+            await self.client.xclaim(
+                self.stream,
+                self.group,
+                self.consumer,
+                min_idle_time=0,
+                message_ids=[message.handle for message in messages],
+                justid=True,
+            )
 
     async def release(self, messages: Sequence[BusMessage]) -> None:
         # They stay pending under this consumer: read again first by the next fetch, or
