@@ -30,7 +30,7 @@ from accounts.api.serializers import (
     UserSerializer,
 )
 from accounts.models import Avatar, User
-from accounts.throttles import AuthIPThrottle, AuthUsernameThrottle, PasswordResetEmailThrottle
+from accounts.throttles import PASSWORD_RESET_THROTTLES, AuthIPThrottle, AuthUsernameThrottle
 from accounts.tokens import DeviceRefreshToken, device_of
 from realtime import presence
 
@@ -161,7 +161,7 @@ class PasswordChangeView(APIView):
 
 
 class PasswordResetView(AnonymousAPIView):
-    throttle_classes = [AuthIPThrottle, PasswordResetEmailThrottle]
+    throttle_classes = list(PASSWORD_RESET_THROTTLES)  # the web form's too
 
     @extend_schema(
         request=PasswordResetInput,

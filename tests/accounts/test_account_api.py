@@ -321,6 +321,47 @@ def test_the_reset_page_says_the_same_for_known_and_unknown_addresses(alice):
     )
 
 
+def test_the_reset_page_past_the_per_address_limit_answers_the_same_and_sends_nothing(
+    alice, immediate_tasks, mailoutbox, django_capture_on_commit_callbacks
+):
+    pages = []
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(4):  # THROTTLE_PASSWORD_RESET: 3/hour
+            pages.append(Client().post("/password-reset/", {"email": "alice@example.com"}))
+    assert [page.status_code for page in pages] == [200] * 4
+    assert pages[3].content == pages[0].content
+    assert len(mailoutbox) == 3
+
+
+def test_the_reset_page_and_the_api_share_one_per_address_count(
+    api_client, alice, immediate_tasks, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            api_client.post(RESET, {"email": "alice@example.com"}, format="json")
+        Client().post("/password-reset/", {"email": "ALICE@example.com"})
+        past_the_limit = Client().post("/password-reset/", {"email": "alice@example.com"})
+    assert "If an account uses that address" in past_the_limit.content.decode()
+    assert len(mailoutbox) == 3
+    error_of(api_client.post(RESET, {"email": "alice@example.com"}, format="json"), 429)
+
+
+def test_the_reset_page_is_throttled_per_ip_as_the_api_is(
+    alice, immediate_tasks, mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.throttles import AuthIPThrottle
+
+    limit, _ = AuthIPThrottle().parse_rate(AuthIPThrottle.THROTTLE_RATES["auth_ip"])
+    browser = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(limit):  # other addresses: only the IP's count fills up
+            browser.post("/password-reset/", {"email": f"someone-{n}@example.com"})
+        page = browser.post("/password-reset/", {"email": "alice@example.com"})
+    assert page.status_code == 200
+    assert "If an account uses that address" in page.content.decode()
+    assert mailoutbox == []
+
+
 # --- account deletion ------------------------------------------------------------------------
 
 
