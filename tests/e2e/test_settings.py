@@ -16,7 +16,7 @@ from playwright.sync_api import BrowserContext, expect, sync_playwright
 from chat.models import Membership, Message
 from groups import actions as group_actions
 from notifications.management.commands.generate_vapid_keys import new_key_pair
-from notifications.models import Notification, PushSubscription
+from notifications.models import Notification, NotificationPreferences, PushSubscription
 from realtime import presence
 from tests.e2e.pages import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, ChatPage, screenshot
 from tests.factories import PASSWORD, UserFactory
@@ -113,6 +113,18 @@ def test_a_chat_muted_from_its_header_rings_no_bell_and_a_bell_item_can_be_delet
     bob_page.wait_ready()
     alice_page.send("After unmuting")
     expect(bob_page.bell_count()).to_have_text("1")
+    bob_page.assert_clean()
+
+
+def test_quiet_hours_offer_the_browsers_own_time_zone(people, page_for):
+    _, bob, _ = people
+    bob_page = open_settings(page_for(timezone_id="Europe/Berlin").enter_as(bob))
+    expect(bob_page.page.locator("#time-zone")).to_have_value("Europe/Berlin")
+    bob_page.page.locator("#quiet-enabled").check()
+    bob_page.page.click("#quiet-form button[type=submit]")
+    expect(bob_page.page.locator(".toast", has_text="Quiet hours saved.")).to_be_visible()
+    preferences = NotificationPreferences.objects.get(user=bob)
+    assert preferences.time_zone == "Europe/Berlin"
     bob_page.assert_clean()
 
 
