@@ -15,6 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import avatars
 from accounts.models import DELETED_USER_COLOUR, DELETED_USER_NAME, Avatar, Block, User
+from accounts.tokens import stored_device_of
 from config.errors import DomainError
 from realtime import revocations
 
@@ -88,9 +89,14 @@ def _refresh_token_of(*, user: User, raw: str) -> RefreshToken:
 
 
 def end_refresh_tokens(
-    *, user_id: int | None = None, user_ids: Iterable[int] = (), keep_jti: str | None = None
+    *,
+    user_id: int | None = None,
+    user_ids: Iterable[int] = (),
+    keep_jti: str | None = None,
+    keep_device: str | None = None,
 ) -> int:
-    """Blacklist every refresh token of the user(s) still in force (but `keep_jti`'s).
+    """Blacklist every refresh token of the user(s) still in force, but `keep_jti`'s and
+    those of the device `keep_device` (accounts.tokens).
 
     Returns how many were ended. Two statements whatever the number of devices.
     """
@@ -100,11 +106,17 @@ def end_refresh_tokens(
     )
     if keep_jti:
         outstanding = outstanding.exclude(jti=keep_jti)
+    if keep_device:
+        # The device id lives in the token text only; a user has a handful of devices.
+        ending = [
+            token_id
+            for token_id, raw in outstanding.values_list("pk", "token")
+            if stored_device_of(raw) != keep_device
+        ]
+    else:
+        ending = list(outstanding.values_list("pk", flat=True))
     ended = BlacklistedToken.objects.bulk_create(
-        [
-            BlacklistedToken(token_id=token_id)
-            for token_id in outstanding.values_list("pk", flat=True)
-        ],
+        [BlacklistedToken(token_id=token_id) for token_id in ending],
         ignore_conflicts=True,  # a refresh rotating the same token at the same moment
     )
     return len(ended)
@@ -129,12 +141,18 @@ def log_out(*, user: User, refresh: str | None, everywhere: bool = False) -> Non
 
 
 def change_password(
-    *, user: User, old_password: str, new_password: str, keep_refresh: str | None = None
+    *,
+    user: User,
+    old_password: str,
+    new_password: str,
+    device: str | None = None,
+    keep_refresh: str | None = None,
 ) -> None:
     """Set a new password; every other device's refresh token and session stop working.
 
-    The session that asked stays signed in (the caller updates its session hash), and so
-    does the refresh token `keep_refresh` if the caller sends its own.
+    The session that asked stays signed in (the caller updates its session hash), and so do
+    the refresh tokens of the calling device (`device`, from its access token) and
+    `keep_refresh` if the caller sends its own (the way for tokens without a device id).
     """
     if not user.check_password(old_password):
         raise WrongPassword("old_password")
@@ -143,7 +161,11 @@ def change_password(
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        end_refresh_tokens(user_id=user.pk, keep_jti=keep[api_settings.JTI_CLAIM] if keep else None)
+        end_refresh_tokens(
+            user_id=user.pk,
+            keep_jti=keep[api_settings.JTI_CLAIM] if keep else None,
+            keep_device=device,
+        )
 
 
 def request_password_reset(*, email: str) -> None:

@@ -1,3 +1,5 @@
+from django.http import HttpRequest
+from rest_framework.parsers import FormParser
 from rest_framework.request import Request
 
 from config.throttling import SimpleRateThrottle
@@ -34,3 +36,18 @@ class PasswordResetEmailThrottle(SimpleRateThrottle):
         if not isinstance(email, str) or not email.strip():
             return None
         return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()[:254]}
+
+
+# The API's view and the web form (/password-reset/) both use these: one set of rates and
+# one set of counters, so neither way round the other's limit.
+PASSWORD_RESET_THROTTLES = (AuthIPThrottle, PasswordResetEmailThrottle)
+
+
+def password_reset_allowed(request: HttpRequest) -> bool:
+    """The web form's check against PASSWORD_RESET_THROTTLES, counted as the API counts."""
+    form_request = Request(request, parsers=[FormParser()])
+    # Every throttle counts the request, as DRF's check_throttles does (no short cut).
+    verdicts = [
+        throttle().allow_request(form_request, None) for throttle in PASSWORD_RESET_THROTTLES
+    ]
+    return all(verdicts)

@@ -97,7 +97,10 @@ class PasswordChangeInput(serializers.Serializer):
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
     refresh = serializers.CharField(
         required=False,
-        help_text="This device's refresh token, to keep it working (the others end).",
+        help_text=(
+            "This device's refresh token, to keep it working (the others end). The device "
+            "that logged in is kept without it; this is for a token from before device ids."
+        ),
     )
 
 

@@ -10,7 +10,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts import account_data, blocking, metrics, selectors, services
@@ -31,12 +30,13 @@ from accounts.api.serializers import (
     UserSerializer,
 )
 from accounts.models import Avatar, User
-from accounts.throttles import AuthIPThrottle, AuthUsernameThrottle, PasswordResetEmailThrottle
+from accounts.throttles import PASSWORD_RESET_THROTTLES, AuthIPThrottle, AuthUsernameThrottle
+from accounts.tokens import DeviceRefreshToken, device_of
 from realtime import presence
 
 
 def _auth_response(user: User, status_code: int) -> Response:
-    refresh = RefreshToken.for_user(user)
+    refresh = DeviceRefreshToken.for_user(user)  # each login is a device of its own
     body = {
         "user": MeSerializer(user).data,
         "access": str(refresh.access_token),
@@ -147,6 +147,7 @@ class PasswordChangeView(APIView):
                 user=request.user,
                 old_password=data.validated_data["old_password"],
                 new_password=data.validated_data["new_password"],
+                device=device_of(request.auth),
                 keep_refresh=data.validated_data.get("refresh"),
             )
         except services.WrongPassword as exc:
@@ -160,7 +161,7 @@ class PasswordChangeView(APIView):
 
 
 class PasswordResetView(AnonymousAPIView):
-    throttle_classes = [AuthIPThrottle, PasswordResetEmailThrottle]
+    throttle_classes = list(PASSWORD_RESET_THROTTLES)  # the web form's too
 
     @extend_schema(
         request=PasswordResetInput,

@@ -1,5 +1,6 @@
 // Muting the open chat from its header: for 8 hours, a week or until unmuted. The mutes
 // live in the notification preferences (PUT /notifications/preferences replaces the list).
+// The settings page mutes and unmutes with `mutesWith` too.
 
 import { api } from "./api.js";
 import { $, fullWhen, toast } from "./dom.js";
@@ -7,6 +8,17 @@ import { state, subscribe } from "./store.js";
 
 const DURATIONS_MS = { "8h": 8 * 3600 * 1000, week: 7 * 24 * 3600 * 1000, always: null };
 let mutes = new Map(); // conversation id -> until (ISO) or null
+
+// The preferences' mute list with this conversation muted for `choice` ("8h", "week",
+// "always") or, for "unmute", without it.
+export function mutesWith(list, conversationId, choice) {
+  const others = list.filter((mute) => mute.conversation_id !== conversationId);
+  if (choice === "unmute") {
+    return others;
+  }
+  const span = DURATIONS_MS[choice];
+  return [...others, { conversation_id: conversationId, until: span === null ? null : new Date(Date.now() + span).toISOString() }];
+}
 
 function activeMute(conversationId) {
   if (!mutes.has(conversationId)) {
@@ -42,14 +54,8 @@ async function loadMutes() {
 }
 
 async function choose(conversationId, choice) {
-  const next = new Map(mutes);
-  if (choice === "unmute") {
-    next.delete(conversationId);
-  } else {
-    const span = DURATIONS_MS[choice];
-    next.set(conversationId, span === null ? null : new Date(Date.now() + span).toISOString());
-  }
-  const body = { mutes: Array.from(next, ([id, until]) => ({ conversation_id: id, until })) };
+  const current = Array.from(mutes, ([id, until]) => ({ conversation_id: id, until }));
+  const body = { mutes: mutesWith(current, conversationId, choice) };
   try {
     const preferences = await api.put("/notifications/preferences", body);
     mutes = new Map(preferences.mutes.map((mute) => [mute.conversation_id, mute.until]));

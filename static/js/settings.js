@@ -3,6 +3,7 @@
 
 import { ApiError, api, csrfToken } from "./api.js";
 import { $, confirmAction, fullWhen, h, paintAvatar, toast } from "./dom.js";
+import { mutesWith } from "./mutes.js";
 import { disablePush, enablePush, pushState } from "/notifications/push-client.js";
 
 let preferences = null;
@@ -125,8 +126,7 @@ function renderPreferences() {
           {
             type: "button",
             className: "secondary",
-            onclick: () =>
-              savePreferences({ mutes: mutes.filter((other) => other.conversation_id !== mute.conversation_id) }, "Unmuted."),
+            onclick: () => savePreferences({ mutes: mutesWith(mutes, mute.conversation_id, "unmute") }, "Unmuted."),
           },
           "Unmute",
         ),
@@ -134,6 +134,13 @@ function renderPreferences() {
     ),
   );
   $("mute-empty").hidden = mutes.length > 0;
+}
+
+// The chats the mute form offers: the user's conversations, by name.
+function renderMuteChoices() {
+  const byName = [...conversationTitles].sort(([, a], [, b]) => a.localeCompare(b));
+  $("mute-conversation").replaceChildren(...byName.map(([id, title]) => h("option", { value: String(id) }, title)));
+  $("mute-form").hidden = byName.length === 0;
 }
 
 function initPreferences() {
@@ -153,6 +160,15 @@ function initPreferences() {
     event.preventDefault();
     savePreferences({ sms_number: $("sms-number").value.trim() }, "Number saved.");
   });
+  $("mute-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!preferences) {
+      return; // the list is replaced whole: never from an empty guess
+    }
+    const conversationId = Number($("mute-conversation").value);
+    const mutes = mutesWith(preferences.mutes, conversationId, $("mute-length").value);
+    savePreferences({ mutes }, "Chat muted.");
+  });
   $("read-receipts").addEventListener("change", (event) => {
     savePreferences({ send_read_receipts: event.target.checked }, event.target.checked ? "Read receipts on." : "Read receipts off.");
   });
@@ -165,6 +181,7 @@ async function loadPreferences() {
       api.get("/conversations?page_size=200"),
     ]);
     conversationTitles = new Map(conversations.results.map((row) => [row.id, row.title]));
+    renderMuteChoices();
     preferences = loaded;
     if (!preferences.quiet_hours) {
       // Offer the browser's own zone until the user picks one.

@@ -140,6 +140,68 @@ def test_password_change_ends_the_other_devices_but_keeps_this_one(api_client, a
     login(api_client, password=NEW_PASSWORD)
 
 
+def change_password_with(access: str, **extra) -> None:
+    """The contract's request, `{old_password, new_password}`, plus anything in `extra`."""
+    body = {"old_password": PASSWORD, "new_password": NEW_PASSWORD, **extra}
+    response = bearer(access).post(PASSWORD_URL, body, format="json")
+    assert response.status_code == 204, response.content
+
+
+def test_password_change_with_the_contracts_fields_keeps_this_device_and_ends_the_others(
+    api_client, alice
+):
+    this, other = login(api_client), login(api_client)
+    change_password_with(this["access"])
+    assert not refreshes(other["refresh"])
+    assert refreshes(this["refresh"])
+
+
+def test_password_change_keeps_this_device_after_its_refresh_token_rotated(api_client, alice):
+    first, other = login(api_client), login(api_client)
+    rotated = APIClient().post(REFRESH, {"refresh": first["refresh"]}, format="json").json()
+    assert rotated["refresh"] != first["refresh"]
+    # The access token from before the rotation names the same device.
+    change_password_with(first["access"])
+    assert not refreshes(other["refresh"])
+    again = APIClient().post(REFRESH, {"refresh": rotated["refresh"]}, format="json")
+    assert again.status_code == 200
+    # And a second change, made with the rotated pair, still keeps it.
+    body = {"old_password": NEW_PASSWORD, "new_password": "yet-another-passphrase-43"}
+    answer = bearer(again.json()["access"]).post(PASSWORD_URL, body, format="json")
+    assert answer.status_code == 204, answer.content
+    assert refreshes(again.json()["refresh"])
+
+
+def test_each_login_is_a_device_of_its_own_that_its_access_tokens_carry(api_client, alice):
+    from rest_framework_simplejwt.tokens import AccessToken
+    from rest_framework_simplejwt.tokens import RefreshToken as Refresh
+
+    phone, laptop = login(api_client), login(api_client)
+    devices = [Refresh(tokens["refresh"])["device"] for tokens in (phone, laptop)]
+    assert devices[0] != devices[1]
+    assert [AccessToken(tokens["access"])["device"] for tokens in (phone, laptop)] == devices
+
+
+def test_password_change_with_tokens_from_before_device_ids_keeps_only_the_refresh_sent(alice):
+    from rest_framework_simplejwt.tokens import RefreshToken as Refresh
+
+    this, kept, other = (Refresh.for_user(alice) for _ in range(3))  # no device claim
+    change_password_with(str(this.access_token), refresh=str(kept))
+    assert refreshes(str(kept))
+    assert not refreshes(str(this))
+    assert not refreshes(str(other))
+
+
+def test_password_change_keeps_this_device_and_the_refresh_sent_along(api_client, alice):
+    from rest_framework_simplejwt.tokens import RefreshToken as Refresh
+
+    this, other = login(api_client), login(api_client)
+    older = Refresh.for_user(alice)  # a token of this device from before device ids
+    change_password_with(this["access"], refresh=str(older))
+    assert refreshes(this["refresh"]) and refreshes(str(older))
+    assert not refreshes(other["refresh"])
+
+
 def test_password_change_in_a_browser_keeps_it_signed_in_and_ends_the_others(alice):
     this, other = Client(), Client()
     this.force_login(alice)
@@ -257,6 +319,47 @@ def test_the_reset_page_says_the_same_for_known_and_unknown_addresses(alice):
     assert known.content.decode().count("If an account") == unknown.content.decode().count(
         "If an account"
     )
+
+
+def test_the_reset_page_past_the_per_address_limit_answers_the_same_and_sends_nothing(
+    alice, immediate_tasks, mailoutbox, django_capture_on_commit_callbacks
+):
+    pages = []
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(4):  # THROTTLE_PASSWORD_RESET: 3/hour
+            pages.append(Client().post("/password-reset/", {"email": "alice@example.com"}))
+    assert [page.status_code for page in pages] == [200] * 4
+    assert pages[3].content == pages[0].content
+    assert len(mailoutbox) == 3
+
+
+def test_the_reset_page_and_the_api_share_one_per_address_count(
+    api_client, alice, immediate_tasks, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            api_client.post(RESET, {"email": "alice@example.com"}, format="json")
+        Client().post("/password-reset/", {"email": "ALICE@example.com"})
+        past_the_limit = Client().post("/password-reset/", {"email": "alice@example.com"})
+    assert "If an account uses that address" in past_the_limit.content.decode()
+    assert len(mailoutbox) == 3
+    error_of(api_client.post(RESET, {"email": "alice@example.com"}, format="json"), 429)
+
+
+def test_the_reset_page_is_throttled_per_ip_as_the_api_is(
+    alice, immediate_tasks, mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.throttles import AuthIPThrottle
+
+    limit, _ = AuthIPThrottle().parse_rate(AuthIPThrottle.THROTTLE_RATES["auth_ip"])
+    browser = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(limit):  # other addresses: only the IP's count fills up
+            browser.post("/password-reset/", {"email": f"someone-{n}@example.com"})
+        page = browser.post("/password-reset/", {"email": "alice@example.com"})
+    assert page.status_code == 200
+    assert "If an account uses that address" in page.content.decode()
+    assert mailoutbox == []
 
 
 # --- account deletion ------------------------------------------------------------------------

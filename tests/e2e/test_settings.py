@@ -9,14 +9,21 @@ the message that is refused.
 import re
 import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import BrowserContext, expect, sync_playwright
 
 from chat.models import Membership, Message
 from groups import actions as group_actions
 from notifications.management.commands.generate_vapid_keys import new_key_pair
-from notifications.models import Notification, PushSubscription
+from notifications.models import (
+    ConversationMute,
+    Notification,
+    NotificationPreferences,
+    PushSubscription,
+)
 from realtime import presence
 from tests.e2e.pages import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, ChatPage, screenshot
 from tests.factories import PASSWORD, UserFactory
@@ -113,6 +120,63 @@ def test_a_chat_muted_from_its_header_rings_no_bell_and_a_bell_item_can_be_delet
     bob_page.wait_ready()
     alice_page.send("After unmuting")
     expect(bob_page.bell_count()).to_have_text("1")
+    bob_page.assert_clean()
+
+
+def test_a_chat_muted_for_8_hours_from_settings_rings_no_bell_until_unmuted(people, page_for):
+    alice, bob, chat = people
+    team = group_actions.create_group(creator=alice, name="Team", member_ids=[bob.pk])
+    bob_page = open_settings(page_for().enter_as(bob))
+    choices = bob_page.page.locator("#mute-conversation option")
+    expect(choices).to_have_text(["Alice Smith", "Team"])  # the user's chats, by name
+
+    bob_page.page.select_option("#mute-conversation", label="Alice Smith")
+    bob_page.page.select_option("#mute-length", label="8 hours")
+    asked_at = timezone.now()
+    bob_page.page.click("#mute-form button[type=submit]")
+    expect(bob_page.page.locator(".toast", has_text="Chat muted.")).to_be_visible()
+    (mute,) = ConversationMute.objects.filter(user=bob)
+    assert mute.conversation_id == chat.pk
+    assert abs(mute.until - (asked_at + timedelta(hours=8))) < timedelta(minutes=1)
+    # The list says until when, as this browser writes that time.
+    until_here = bob_page.page.evaluate(
+        "(iso) => new Date(iso)"
+        ".toLocaleTimeString(undefined, {hour: '2-digit', minute: '2-digit'})",
+        mute.until.isoformat(),
+    )
+    mute_row = bob_page.page.locator("#mute-list li", has_text="Alice Smith")
+    expect(mute_row).to_contain_text("muted until")
+    expect(mute_row).to_contain_text(until_here)
+    expect(bob_page.page.locator("#mute-list li")).to_have_count(1)
+
+    bob_page.page.goto(f"{bob_page.base_url}/")
+    bob_page.wait_ready()
+    alice_page = page_for().enter_as(alice, f"/c/{chat.pk}")
+    alice_page.send("While you are muted")
+    expect(bob_page.conversation_row("Alice Smith")).to_contain_text("While you are muted")
+    alice_in_team = page_for().enter_as(alice, f"/c/{team.conversation_id}")
+    alice_in_team.send("In the team, not muted")
+    expect(bob_page.bell_count()).to_have_text("1")  # the team's message rings; the chat's not
+    assert [n.conversation_id for n in Notification.objects.filter(recipient=bob)] == [
+        team.conversation_id
+    ]
+
+    open_settings(bob_page)
+    mute_row.get_by_role("button", name="Unmute").click()
+    expect(bob_page.page.locator("#mute-empty")).to_be_visible()
+    assert not ConversationMute.objects.filter(user=bob).exists()
+    bob_page.assert_clean()
+
+
+def test_quiet_hours_offer_the_browsers_own_time_zone(people, page_for):
+    _, bob, _ = people
+    bob_page = open_settings(page_for(timezone_id="Europe/Berlin").enter_as(bob))
+    expect(bob_page.page.locator("#time-zone")).to_have_value("Europe/Berlin")
+    bob_page.page.locator("#quiet-enabled").check()
+    bob_page.page.click("#quiet-form button[type=submit]")
+    expect(bob_page.page.locator(".toast", has_text="Quiet hours saved.")).to_be_visible()
+    preferences = NotificationPreferences.objects.get(user=bob)
+    assert preferences.time_zone == "Europe/Berlin"
     bob_page.assert_clean()
 
 
