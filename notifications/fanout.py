@@ -8,6 +8,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -75,31 +76,16 @@ def notify(
     """
     if facts is not None:
         recipients = {user_id: fact.settings for user_id, fact in facts.items()}
-    actor_id = actor.pk if actor is not None else None
-    audience_of: dict[int, Audience] = {}
-    for audience in audiences:
-        for user_id in audience.user_ids:
-            if user_id != actor_id:
-                audience_of.setdefault(user_id, audience)
+    audience_of = _audience_of_each_recipient(audiences, actor=actor)
     if not audience_of:
         return []
     if recipients is None:
         recipients = recipient_settings(list(audience_of))
-    chosen = [
-        user_id
-        for user_id in sorted(audience_of)
-        if user_id in recipients and recipients[user_id].wants(kind, IN_APP)
-    ]
+    chosen = _wanting_in_app(kind, audience_of=audience_of, recipients=recipients)
     now = timezone.now()
-    mutable = [user_id for user_id in chosen if not audience_of[user_id].personal]
-    if conversation_id is not None and mutable:
-        if facts is not None:
-            muted = {user_id for user_id in mutable if facts[user_id].muted}
-        else:
-            muted = selectors.muted_user_ids(
-                conversation_id=conversation_id, user_ids=mutable, now=now
-            )
-        chosen = [user_id for user_id in chosen if user_id not in muted]
+    chosen = _without_muted(
+        chosen, audience_of=audience_of, conversation_id=conversation_id, facts=facts, now=now
+    )
     if not chosen:
         return []
     notifications = [
@@ -123,22 +109,79 @@ def notify(
         plan_deliveries(notifications=notifications, recipients=recipients, now=now)
         publish_new(notifications)
     else:
-        writes.insert(Notification, [model_row(notification) for notification in notifications])
-        plan_deliveries(
-            notifications=notifications,
-            recipients=recipients,
-            now=now,
-            subscribed={user_id for user_id in chosen if facts[user_id].push_subscribed},
-            delivery_ids={user_id: list(facts[user_id].delivery_ids) for user_id in chosen},
-            writes=writes,
-        )
-        publish_new(
-            notifications,
-            counts={user_id: facts[user_id].unread_notifications + 1 for user_id in chosen},
-        )
+        _stage_in_writes(notifications, recipients=recipients, facts=facts, writes=writes, now=now)
     count = len(notifications)
     transaction.on_commit(lambda: NOTIFICATIONS_CREATED.labels(type=kind).inc(count))
     return notifications
+
+
+def _audience_of_each_recipient(
+    audiences: list[Audience], *, actor: User | None
+) -> dict[int, Audience]:
+    """Each recipient's first audience; the actor is never notified of their own doing."""
+    actor_id = actor.pk if actor is not None else None
+    audience_of: dict[int, Audience] = {}
+    for audience in audiences:
+        for user_id in audience.user_ids:
+            if user_id != actor_id:
+                audience_of.setdefault(user_id, audience)
+    return audience_of
+
+
+def _wanting_in_app(
+    kind: str, *, audience_of: dict[int, Audience], recipients: dict[int, RecipientSettings]
+) -> list[int]:
+    """Those who want `kind` in the app, by id."""
+    return [
+        user_id
+        for user_id in sorted(audience_of)
+        if user_id in recipients and recipients[user_id].wants(kind, IN_APP)
+    ]
+
+
+def _without_muted(
+    chosen: list[int],
+    *,
+    audience_of: dict[int, Audience],
+    conversation_id: int | None,
+    facts: dict[int, RecipientFacts] | None,
+    now: datetime,
+) -> list[int]:
+    """`chosen` but those who muted the conversation (personal notifications pass a mute)."""
+    mutable = [user_id for user_id in chosen if not audience_of[user_id].personal]
+    if conversation_id is None or not mutable:
+        return chosen
+    if facts is not None:
+        muted = {user_id for user_id in mutable if facts[user_id].muted}
+    else:
+        muted = selectors.muted_user_ids(conversation_id=conversation_id, user_ids=mutable, now=now)
+    return [user_id for user_id in chosen if user_id not in muted]
+
+
+def _stage_in_writes(
+    notifications: list[Notification],
+    *,
+    recipients: dict[int, RecipientSettings],
+    facts: dict[int, RecipientFacts],
+    writes: BulkWrite,
+    now: datetime,
+) -> None:
+    """The notifications, their deliveries and events into the caller's one statement,
+    from facts read beforehand: nothing is read here."""
+    chosen = [notification.recipient_id for notification in notifications]
+    writes.insert(Notification, [model_row(notification) for notification in notifications])
+    plan_deliveries(
+        notifications=notifications,
+        recipients=recipients,
+        now=now,
+        subscribed={user_id for user_id in chosen if facts[user_id].push_subscribed},
+        delivery_ids={user_id: list(facts[user_id].delivery_ids) for user_id in chosen},
+        writes=writes,
+    )
+    publish_new(
+        notifications,
+        counts={user_id: facts[user_id].unread_notifications + 1 for user_id in chosen},
+    )
 
 
 def publish_new(notifications: list[Notification], *, counts: dict[int, int] | None = None) -> None:

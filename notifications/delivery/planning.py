@@ -37,6 +37,35 @@ def plan_deliveries(
     online right now waits at least DELIVERY_ONLINE_DELAY_SECONDS, since they are
     probably looking; and nothing leaves during the recipient's quiet hours.
     """
+    wanted, push_candidates = _wanted_channels(notifications, recipients)
+    if not wanted:
+        return []
+    if subscribed is None:
+        subscribed = set()
+    if push_candidates and writes is None:
+        subscribed = set(
+            PushSubscription.objects.filter(user_id__in=push_candidates)
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
+    deliveries = _due_deliveries(
+        wanted, recipients=recipients, subscribed=subscribed, delivery_ids=delivery_ids, now=now
+    )
+    if writes is None:
+        Delivery.objects.bulk_create(deliveries)
+    else:
+        writes.insert(Delivery, [model_row(delivery) for delivery in deliveries])
+    for delivery in deliveries:
+        metrics.DELIVERIES_QUEUED.labels(delivery.channel).inc()
+    schedule(((delivery.pk, delivery.next_attempt_at) for delivery in deliveries), writes=writes)
+    return deliveries
+
+
+def _wanted_channels(
+    notifications: list[Notification], recipients: dict[int, RecipientSettings]
+) -> tuple[list[tuple[Notification, str]], set[int]]:
+    """(notification, channel) for each channel the recipient wants and has an address on,
+    and who would get a push (if they have a subscription)."""
     wanted: list[tuple[Notification, str]] = []
     push_candidates: set[int] = set()
     for notification in notifications:
@@ -51,16 +80,19 @@ def plan_deliveries(
             if channel == Channel.PUSH:
                 push_candidates.add(notification.recipient_id)
             wanted.append((notification, channel))
-    if not wanted:
-        return []
-    if subscribed is None:
-        subscribed = set()
-    if push_candidates and writes is None:
-        subscribed = set(
-            PushSubscription.objects.filter(user_id__in=push_candidates)
-            .values_list("user_id", flat=True)
-            .distinct()
-        )
+    return wanted, push_candidates
+
+
+def _due_deliveries(
+    wanted: list[tuple[Notification, str]],
+    *,
+    recipients: dict[int, RecipientSettings],
+    subscribed: set[int],
+    delivery_ids: dict[int, list[int]] | None,
+    now: datetime,
+) -> list[Delivery]:
+    """The deliveries (not yet stored), each due after its channel's delay, the online
+    delay and the recipient's quiet hours."""
     online = presence.online_user_ids({notification.recipient_id for notification, _ in wanted})
     online_delay = timedelta(seconds=settings.DELIVERY_ONLINE_DELAY_SECONDS)
     deliveries = []
@@ -81,11 +113,4 @@ def plan_deliveries(
                 updated_at=now,
             )
         )
-    if writes is None:
-        Delivery.objects.bulk_create(deliveries)
-    else:
-        writes.insert(Delivery, [model_row(delivery) for delivery in deliveries])
-    for delivery in deliveries:
-        metrics.DELIVERIES_QUEUED.labels(delivery.channel).inc()
-    schedule(((delivery.pk, delivery.next_attempt_at) for delivery in deliveries), writes=writes)
     return deliveries

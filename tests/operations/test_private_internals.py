@@ -9,7 +9,7 @@ renames or repurposes one must fail here, not in production:
   per pool (config/cache.py), and the raw client behind the cache (config/throttling.py,
   realtime/presence.py).
 - `LazyObject._wrapped` / `empty`: whether `request.user` was evaluated yet (config/logging.py)
-  and forgetting the attachments' storage when STORAGES changes (chat/models.py).
+  and forgetting the attachments' storage when STORAGES changes (chat/models/attachment.py).
 """
 
 import pytest
