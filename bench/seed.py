@@ -123,7 +123,7 @@ def count_group_send_queries(*, conversation_id: int, author_id: int) -> dict[st
     import uuid
 
     from accounts.models import User
-    from chat.actions.messages import send_message
+    from chat.actions import send_message
     from chat.models import Conversation
 
     author = User.objects.get(pk=author_id)
