@@ -19,6 +19,11 @@ $(VENV)/.test-installed: requirements/base.txt requirements/test.txt | $(BIN)/py
 	$(BIN)/pip install --quiet -r requirements/test.txt
 	touch $@ $(VENV)/.base-installed
 
+# ESLint, pinned by package-lock.json (node and npm: scripts/services.sh, which `make test` runs first).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 ## Set up and run Parley on SQLite with the in-memory channel layer, on http://$(HOST):$(PORT)/
 run: $(VENV)/.base-installed
 	$(BIN)/python manage.py migrate --noinput
@@ -32,14 +37,18 @@ services:
 ## Set up and run the whole test suite against real PostgreSQL and Redis
 # The dependency audit runs `pip-audit -r requirements/base.txt --progress-spinner off`; it
 # warns instead of failing when pip-audit's vulnerability service is unreachable (docs/security.md).
-test: $(VENV)/.test-installed services
+# The JS unit tests are named by a shell glob: node 21+ no longer searches a directory argument.
+test: $(VENV)/.test-installed services node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	npx eslint .
+	node --test tests/js/*.test.js
 	$(BIN)/python scripts/dependency_audit.py requirements/base.txt
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint:
+lint: node_modules/.installed
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	npx eslint .
 
 format:
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .

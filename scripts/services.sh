@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure PostgreSQL and Redis answer on 127.0.0.1 (start them if they are installed but down),
-# and that the packages the tests drive (nginx, chromium, nats-server, kubectl) are installed.
+# and that the packages the tests drive (nginx, chromium, nats-server, kubectl, node and npm) are
+# installed.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -14,6 +15,9 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
 # kubectl is not in every apt source; without it the test checks the overlay its own way.
 command -v kubectl >/dev/null || ! apt-cache show kubectl >/dev/null 2>&1 || need_apt+=(kubectl)
+# The JS lint (ESLint, from package-lock.json) and the JS unit tests (node --test).
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "services: installing ${need_apt[*]}"
   as_root apt-get update -qq

@@ -2,7 +2,7 @@
 // "light" or "dark" overrides the system setting (prefers-color-scheme); nothing saved follows it.
 (function () {
   try {
-    var saved = window.localStorage.getItem("parley-theme");
+    const saved = window.localStorage.getItem("parley-theme");
     if (saved === "light" || saved === "dark") {
       document.documentElement.setAttribute("data-theme", saved);
     }
