@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from chat.api.serializers import MAX_ID
+from config.api import MAX_ID
 from notifications.events import notification_data
 from notifications.models import Channel, DeliveryStatus, NotificationType, PushSubscription
 from notifications.preferences import CHANNEL_KEYS
