@@ -8,6 +8,7 @@ from accounts.models import Block
 from groups import actions as group_actions
 from tests.chat.helpers import direct
 from tests.factories import UserFactory
+from tests.helpers import error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +25,6 @@ def send(client, conversation_id: int, body: str = "hi"):
         {"body": body, "client_id": str(uuid.uuid4())},
         format="json",
     )
-
-
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    return response.json()["error"]
 
 
 def test_a_blocked_user_cannot_open_a_direct_conversation_with_the_blocker(

@@ -34,10 +34,3 @@ def send(client, conversation, body: str = "hi", **extra):
 
 def reaction_url(message_id: int, emoji: str) -> str:
     return f"/api/v1/messages/{message_id}/reactions/{quote(emoji)}"
-
-
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"} and {"code", "message", "fields"} <= set(body["error"])
-    return body["error"]

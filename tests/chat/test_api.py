@@ -13,8 +13,8 @@ from chat.models import Message
 from groups import actions as group_actions
 from groups.models import Role
 from tests.chat.helpers import direct, events_for, send
-from tests.conftest import client_for
 from tests.factories import MessageFactory, UserFactory
+from tests.helpers import client_for, error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +23,6 @@ CONVERSATIONS = "/api/v1/conversations"
 
 def messages_url(conversation) -> str:
     return f"{CONVERSATIONS}/{conversation.pk}/messages"
-
-
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"} and {"code", "message", "fields"} <= set(body["error"])
-    return body["error"]
 
 
 @pytest.fixture

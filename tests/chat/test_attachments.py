@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from chat.models import Attachment, Message
 from groups import actions as group_actions
-from tests.chat.essentials import error_of, png_bytes, send, upload
+from tests.chat.essentials import png_bytes, send, upload
 from tests.chat.helpers import direct, events_for
 from tests.chat.helpers import send as send_as
-from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.helpers import client_for, error_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("attachment_storage")]
 

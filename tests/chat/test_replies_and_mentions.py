@@ -5,11 +5,11 @@ from chat.models import Message, MessageMention
 from groups import actions as group_actions
 from notifications.models import Notification
 from notifications.preferences import DEFAULT_CHANNELS
-from tests.chat.essentials import error_of, send
+from tests.chat.essentials import send
 from tests.chat.helpers import direct, events_for
 from tests.chat.helpers import send as send_as
-from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.helpers import client_for, error_of
 
 pytestmark = pytest.mark.django_db
 
