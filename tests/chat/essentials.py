@@ -1,7 +1,6 @@
 """Helpers for the chat essentials tests: uploads, images, reactions URLs."""
 
 import io
-import uuid
 from urllib.parse import quote
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,14 +20,6 @@ def upload(client, conversation, content: bytes, name: str = "photo.png"):
         f"{CONVERSATIONS}/{conversation.pk}/attachments",
         {"file": SimpleUploadedFile(name, content, content_type="application/x-anything")},
         format="multipart",
-    )
-
-
-def send(client, conversation, body: str = "hi", **extra):
-    return client.post(
-        f"{CONVERSATIONS}/{conversation.pk}/messages",
-        {"body": body, "client_id": str(uuid.uuid4()), **extra},
-        format="json",
     )
 
 
