@@ -1,7 +1,8 @@
 """Chat's payloads: one shape for the REST API, the real-time events and notifications.
 
-The API serializers in chat/api/serializers.py delegate to these builders, so a
+The API's response bodies (chat/api/bodies.py) are built by these builders, so a
 `message.new` event carries exactly what `GET .../messages` returns for that message.
+The user reference and datetimes are config.api's, shared with groups and notifications.
 """
 
 from datetime import datetime
@@ -10,24 +11,7 @@ from typing import Any
 from accounts.models import User
 from chat.message_extras import NO_EXTRAS
 from chat.models import Conversation, Membership, Message
-
-
-def iso(value: datetime | None) -> str | None:
-    """Datetimes as DRF renders them (ISO 8601, UTC as "Z"), for identical API and events."""
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def user_data(user: User) -> dict[str, Any]:
-    return {
-        "id": user.pk,
-        "username": user.username,
-        "display_name": user.display_name,
-        "initials": user.initials,
-        "avatar_colour": user.avatar_colour,
-    }
+from config.api import iso, user_data
 
 
 class Status:

@@ -23,6 +23,7 @@ from django.utils.text import Truncator
 import realtime
 from accounts.models import User
 from chat.models import Attachment, Message, MessageMention, MessageReaction
+from config.api import user_data
 
 QUOTE_LENGTH = 100
 
@@ -60,8 +61,6 @@ NO_EXTRAS = MessageExtras()
 
 def quote_data(message: Message) -> dict[str, Any]:
     """The short quote of a replied-to message (`message.author` must be loaded)."""
-    from chat.events import user_data
-
     deleted = message.deleted_at is not None
     return {
         "id": message.pk,

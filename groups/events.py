@@ -3,8 +3,8 @@
 from typing import Any
 
 from accounts.models import User
-from chat.events import iso, user_data
 from chat.models import Membership
+from config.api import iso, user_data
 from groups.models import Group
 
 

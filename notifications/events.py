@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from chat.events import iso, user_data
+from config.api import iso, user_data
 from notifications.models import Notification
 
 

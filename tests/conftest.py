@@ -9,13 +9,13 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from chat.models import Conversation
 from groups import actions as group_actions
 from groups.models import Group
 from tests.chat.helpers import Captured, direct, moderators_group
 from tests.factories import UserFactory
+from tests.helpers import client_for
 
 # Real daphne nodes, a throwaway redis-server and nginx for multi-node tests.
 pytest_plugins = ["tests.servers"]
@@ -31,12 +31,6 @@ def _fresh_cache():
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return client
 
 
 @pytest.fixture

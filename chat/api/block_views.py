@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chat.actions.blocking import block_user, unblock_user
-from chat.api.base import IdPathAPIView
+from config.api import IdPathAPIView
 
 
 class BlockView(IdPathAPIView):

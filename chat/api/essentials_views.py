@@ -21,12 +21,13 @@ from rest_framework.utils.urls import replace_query_param
 from chat import events, selectors
 from chat.actions import attachments as attachment_actions
 from chat.actions import reactions as reaction_actions
-from chat.api import serializers as io
-from chat.api.base import IdPathAPIView
+from chat.api.bodies import message_rows
+from chat.api.serializers import AttachmentSerializer, MessageSerializer, ReactionSerializer
 from chat.errors import AttachmentNotFound, AttachmentTooLarge, MessageDeleted
 from chat.message_extras import attachment_data, reactors
 from chat.models import Attachment, attachment_storage
 from chat.search import search_messages
+from config.api import MAX_ID, IdPathAPIView, UserRefSerializer
 from config.throttling import ScopedRateThrottle
 
 # Multipart framing around the file: a request this much over the limit cannot fit it.
@@ -36,11 +37,11 @@ SEARCH_MAX_PAGE = 100
 
 class ReactionsOutput(serializers.Serializer):
     message_id = serializers.IntegerField()
-    reactions = io.ReactionSerializer(many=True)
+    reactions = ReactionSerializer(many=True)
 
 
-class ReactorSerializer(io.ReactionSerializer):
-    users = io.UserRefSerializer(many=True, help_text="Who reacted, earliest first.")
+class ReactorSerializer(ReactionSerializer):
+    users = UserRefSerializer(many=True, help_text="Who reacted, earliest first.")
 
 
 REACTION_RESPONSES = {
@@ -126,7 +127,7 @@ class AttachmentUploadView(IdPathAPIView):
             )
         },
         responses={
-            201: io.AttachmentSerializer,
+            201: AttachmentSerializer,
             413: OpenApiResponse(description="Larger than ATTACHMENT_MAX_BYTES."),
         },
     )
@@ -213,7 +214,7 @@ class AttachmentThumbnailView(IdPathAPIView):
 
 class SearchQuery(serializers.Serializer):
     q = serializers.CharField(trim_whitespace=True, max_length=None)
-    conversation_id = serializers.IntegerField(required=False, min_value=1, max_value=io.MAX_ID)
+    conversation_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     page = serializers.IntegerField(required=False, min_value=1, max_value=SEARCH_MAX_PAGE)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
 
@@ -228,7 +229,7 @@ class SearchQuery(serializers.Serializer):
 
 
 class SearchHitSerializer(serializers.Serializer):
-    message = io.MessageSerializer()
+    message = MessageSerializer()
     highlight = serializers.CharField(
         help_text="The matching passage, HTML-escaped, hits wrapped in <mark>...</mark>."
     )
@@ -279,7 +280,7 @@ class MessageSearchView(IdPathAPIView):
         rows = [
             {"message": row, "highlight": hit.highlight}
             for hit, row in zip(
-                hits, io.message_rows(messages, viewer=request.user, ticks=ticks), strict=True
+                hits, message_rows(messages, viewer=request.user, ticks=ticks), strict=True
             )
         ]
         url = request.build_absolute_uri()

@@ -16,8 +16,9 @@ from typing import Any
 from django.conf import settings
 
 from chat import actions, events, selectors
-from chat.api import serializers as io
-from chat.api.serializers import MAX_ID
+from chat.api.bodies import message_rows
+from chat.api.inputs import AckInput, SendInput
+from config.api import MAX_ID
 from config.errors import NotFound, validation_error
 from config.lean import (
     BadRequest,
@@ -124,12 +125,12 @@ async def send_message(request: LeanRequest, conversation_id: str) -> LeanRespon
 
     def work() -> tuple[dict, bool]:
         _throttle(request, "send")
-        values = parsed or _drf_errors(io.SendInput, data, user=user, conversation_id=conversation)
+        values = parsed or _drf_errors(SendInput, data, user=user, conversation_id=conversation)
         message, created = actions.send_message(author=user, conversation_id=conversation, **values)
         if created:  # nobody else can have it yet
             return events.message_data(message, status=events.Status.SENT), True
         ticks = selectors.ticks_by_conversation(conversation_ids=[conversation], viewer_id=user.pk)
-        (body,) = io.message_rows([message], viewer=user, ticks=ticks[conversation])
+        (body,) = message_rows([message], viewer=user, ticks=ticks[conversation])
         return body, False
 
     body, created = await _in_thread(request, work)
@@ -143,7 +144,7 @@ async def _ack(request: LeanRequest, conversation_id: str, action) -> LeanRespon
     up_to = _ack_input(data)
 
     def work() -> dict:
-        value = up_to or _drf_errors(io.AckInput, data, user=user, conversation_id=conversation)
+        value = up_to or _drf_errors(AckInput, data, user=user, conversation_id=conversation)
         if isinstance(value, dict):
             value = value["up_to"]
         membership = action(user=user, conversation_id=conversation, up_to=value)

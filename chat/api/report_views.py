@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chat.actions.reports import report_message
-from chat.api.base import IdPathAPIView
+from config.api import IdPathAPIView
 from config.throttling import ScopedRateThrottle
 
 

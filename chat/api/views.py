@@ -9,10 +9,20 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from chat import actions, events, selectors
-from chat.api import serializers as io
-from chat.api.base import IdPathAPIView
+from chat.api.bodies import conversation_rows, member_pointer_rows, message_rows, receipt_rows
+from chat.api.inputs import AckInput, EditInput, HistoryQuery, OpenDirectInput, SendInput
+from chat.api.serializers import (
+    AckOutput,
+    ConversationDetailSerializer,
+    ConversationPageSerializer,
+    ConversationSerializer,
+    MessagePageSerializer,
+    MessageSerializer,
+    ReceiptListSerializer,
+)
 from chat.errors import MessageDeleted
 from chat.models import Membership
+from config.api import IdPathAPIView
 from config.pagination import DefaultPagination
 from config.throttling import ScopedRateThrottle
 
@@ -25,7 +35,7 @@ OVERLOADED = OpenApiResponse(
 
 def _conversation_body(*, user, conversation_id: int) -> dict:
     membership = selectors.conversation_list(user=user).get(conversation_id=conversation_id)
-    (row,) = io.conversation_rows([membership], viewer=user)
+    (row,) = conversation_rows([membership], viewer=user)
     return row
 
 
@@ -38,26 +48,26 @@ class ConversationListView(IdPathAPIView):
             OpenApiParameter("page", int, description="1-based page number"),
             OpenApiParameter("page_size", int, description="items per page (max 200)"),
         ],
-        responses={200: io.ConversationPageSerializer},
+        responses={200: ConversationPageSerializer},
     )
     def get(self, request: Request) -> Response:
         paginator = DefaultPagination()
         memberships: QuerySet[Membership] = selectors.conversation_list(user=request.user)
         page = paginator.paginate_queryset(memberships, request, view=self)
-        return paginator.get_paginated_response(io.conversation_rows(page, viewer=request.user))
+        return paginator.get_paginated_response(conversation_rows(page, viewer=request.user))
 
     @extend_schema(
         tags=TAGS,
         summary="Open the direct conversation with a user (the same from both sides)",
-        request=io.OpenDirectInput,
+        request=OpenDirectInput,
         responses={
-            201: OpenApiResponse(io.ConversationSerializer, description="Created."),
-            200: OpenApiResponse(io.ConversationSerializer, description="It already existed."),
+            201: OpenApiResponse(ConversationSerializer, description="Created."),
+            200: OpenApiResponse(ConversationSerializer, description="It already existed."),
             404: OpenApiResponse(description="No such (active) user."),
         },
     )
     def post(self, request: Request) -> Response:
-        data = io.OpenDirectInput(data=request.data)
+        data = OpenDirectInput(data=request.data)
         data.is_valid(raise_exception=True)
         conversation, created = actions.get_or_create_direct_conversation(
             user=request.user, other_id=data.validated_data["user_id"]
@@ -70,13 +80,13 @@ class ConversationDetailView(IdPathAPIView):
     @extend_schema(
         tags=TAGS,
         summary="One conversation with its members and their delivered/read pointers",
-        responses={200: io.ConversationDetailSerializer},
+        responses={200: ConversationDetailSerializer},
     )
     def get(self, request: Request, conversation_id: int) -> Response:
         selectors.active_membership(user=request.user, conversation_id=conversation_id)
         body = _conversation_body(user=request.user, conversation_id=conversation_id)
         members = selectors.current_members(conversation_id=conversation_id)
-        body["members"] = io.member_pointer_rows(members, viewer=request.user)
+        body["members"] = member_pointer_rows(members, viewer=request.user)
         return Response(body)
 
 
@@ -95,11 +105,11 @@ class MessageListView(IdPathAPIView):
             OpenApiParameter("after", int, description="Messages newer than this id."),
             OpenApiParameter("page_size", int, description="1..200, default 50."),
         ],
-        responses={200: io.MessagePageSerializer},
+        responses={200: MessagePageSerializer},
     )
     def get(self, request: Request, conversation_id: int) -> Response:
         selectors.active_membership(user=request.user, conversation_id=conversation_id)
-        query = io.HistoryQuery(data=request.query_params)
+        query = HistoryQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         before = query.validated_data.get("before")
         after = query.validated_data.get("after")
@@ -128,7 +138,7 @@ class MessageListView(IdPathAPIView):
             newer = replace_query_param(url, "after", messages[-1].pk)
         return Response(
             {
-                "results": io.message_rows(messages, viewer=request.user, ticks=ticks),
+                "results": message_rows(messages, viewer=request.user, ticks=ticks),
                 "next": newer,
                 "previous": older,
             }
@@ -137,11 +147,11 @@ class MessageListView(IdPathAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Send a message (idempotent on client_id)",
-        request=io.SendInput,
+        request=SendInput,
         responses={
-            201: OpenApiResponse(io.MessageSerializer, description="Sent."),
+            201: OpenApiResponse(MessageSerializer, description="Sent."),
             200: OpenApiResponse(
-                io.MessageSerializer, description="This client_id was sent before: that message."
+                MessageSerializer, description="This client_id was sent before: that message."
             ),
             409: OpenApiResponse(
                 description="This client_id was already used in another conversation."
@@ -150,7 +160,7 @@ class MessageListView(IdPathAPIView):
         },
     )
     def post(self, request: Request, conversation_id: int) -> Response:
-        data = io.SendInput(data=request.data)
+        data = SendInput(data=request.data)
         if not data.is_valid():
             # Outsiders learn that the conversation is not theirs, not how to post to it.
             selectors.active_membership(user=request.user, conversation_id=conversation_id)
@@ -168,13 +178,13 @@ class MessageListView(IdPathAPIView):
 
 def _with_status(messages: list, *, user, conversation_id: int) -> list[dict]:
     ticks = selectors.ticks_by_conversation(conversation_ids=[conversation_id], viewer_id=user.pk)
-    return io.message_rows(messages, viewer=user, ticks=ticks[conversation_id])
+    return message_rows(messages, viewer=user, ticks=ticks[conversation_id])
 
 
 class _AckView(IdPathAPIView):
     def _ack(self, request: Request, conversation_id: int, action) -> Response:
         selectors.active_membership(user=request.user, conversation_id=conversation_id)
-        data = io.AckInput(data=request.data)
+        data = AckInput(data=request.data)
         data.is_valid(raise_exception=True)
         membership = action(
             user=request.user, conversation_id=conversation_id, up_to=data.validated_data["up_to"]
@@ -193,8 +203,8 @@ class DeliveredView(_AckView):
     @extend_schema(
         tags=TAGS,
         summary="The caller's devices hold every message up to `up_to` (never moves back)",
-        request=io.AckInput,
-        responses={200: io.AckOutput, 503: OVERLOADED},
+        request=AckInput,
+        responses={200: AckOutput, 503: OVERLOADED},
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         return self._ack(request, conversation_id, actions.mark_delivered_up_to)
@@ -204,8 +214,8 @@ class ReadView(_AckView):
     @extend_schema(
         tags=TAGS,
         summary="The caller has read every message up to `up_to` (implies delivered)",
-        request=io.AckInput,
-        responses={200: io.AckOutput, 503: OVERLOADED},
+        request=AckInput,
+        responses={200: AckOutput, 503: OVERLOADED},
     )
     def post(self, request: Request, conversation_id: int) -> Response:
         return self._ack(request, conversation_id, actions.mark_read_up_to)
@@ -230,15 +240,15 @@ class MessageDetailView(IdPathAPIView):
     @extend_schema(
         tags=["messages"],
         summary="Edit one's own message within the edit window",
-        request=io.EditInput,
+        request=EditInput,
         responses={
-            200: io.MessageSerializer,
+            200: MessageSerializer,
             410: OpenApiResponse(description="The message was deleted."),
         },
     )
     def patch(self, request: Request, message_id: int) -> Response:
         selectors.visible_message(user=request.user, message_id=message_id)
-        data = io.EditInput(data=request.data)
+        data = EditInput(data=request.data)
         data.is_valid(raise_exception=True)
         message = actions.edit_message(
             user=request.user, message_id=message_id, body=data.validated_data["body"]
@@ -263,7 +273,7 @@ class MessageReceiptsView(IdPathAPIView):
         tags=["messages"],
         summary="When each other member received and read a message",
         responses={
-            200: io.ReceiptListSerializer,
+            200: ReceiptListSerializer,
             410: OpenApiResponse(description="The message was deleted."),
         },
     )
@@ -272,4 +282,4 @@ class MessageReceiptsView(IdPathAPIView):
         if message.deleted_at is not None:
             raise MessageDeleted()
         receipts = selectors.receipts_for(message=message)
-        return Response({"message_id": message.pk, "results": io.receipt_rows(receipts)})
+        return Response({"message_id": message.pk, "results": receipt_rows(receipts)})

@@ -7,7 +7,7 @@ carry); the output serializers describe them for the OpenAPI schema.
 from django.conf import settings
 from rest_framework import serializers
 
-from chat.api.serializers import MAX_ID, StrictCharField, UserRefSerializer
+from config.api import MAX_ID, StrictCharField, UserRefSerializer
 from groups.models import Group, Role
 
 NAME_MAX = Group._meta.get_field("name").max_length

@@ -6,10 +6,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from chat.api.base import IdPathAPIView
+from config.api import IdPathAPIView
 from config.pagination import DefaultPagination
 from groups import actions, events, selectors
-from groups.api import serializers as io
+from groups.api.serializers import (
+    AddMembersInput,
+    AddMembersOutput,
+    ChangeRoleInput,
+    CreateGroupInput,
+    GroupDetailSerializer,
+    GroupPageSerializer,
+    GroupPresenceSerializer,
+    MemberSerializer,
+    PresenceWatchSerializer,
+    UpdateGroupInput,
+)
 from groups.models import Group
 from realtime import presence
 
@@ -31,7 +42,7 @@ class GroupListView(IdPathAPIView):
             OpenApiParameter("page", int, description="1-based page number"),
             OpenApiParameter("page_size", int, description="items per page (max 200)"),
         ],
-        responses={200: io.GroupPageSerializer},
+        responses={200: GroupPageSerializer},
     )
     def get(self, request: Request) -> Response:
         paginator = DefaultPagination()
@@ -51,11 +62,11 @@ class GroupListView(IdPathAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Create a group; the caller is its owner",
-        request=io.CreateGroupInput,
-        responses={201: io.GroupDetailSerializer},
+        request=CreateGroupInput,
+        responses={201: GroupDetailSerializer},
     )
     def post(self, request: Request) -> Response:
-        data = io.CreateGroupInput(data=request.data)
+        data = CreateGroupInput(data=request.data)
         data.is_valid(raise_exception=True)
         group = actions.create_group(creator=request.user, **data.validated_data)
         body = _detail(group_id=group.pk, user=request.user)
@@ -64,7 +75,7 @@ class GroupListView(IdPathAPIView):
 
 class GroupDetailView(IdPathAPIView):
     @extend_schema(
-        tags=TAGS, summary="A group and its members", responses={200: io.GroupDetailSerializer}
+        tags=TAGS, summary="A group and its members", responses={200: GroupDetailSerializer}
     )
     def get(self, request: Request, group_id: int) -> Response:
         return Response(_detail(group_id=group_id, user=request.user))
@@ -72,12 +83,12 @@ class GroupDetailView(IdPathAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Rename, describe or re-picture the group (admins and the owner)",
-        request=io.UpdateGroupInput,
-        responses={200: io.GroupDetailSerializer},
+        request=UpdateGroupInput,
+        responses={200: GroupDetailSerializer},
     )
     def patch(self, request: Request, group_id: int) -> Response:
         selectors.membership_in_group(user=request.user, group_id=group_id)
-        data = io.UpdateGroupInput(data=request.data)
+        data = UpdateGroupInput(data=request.data)
         data.is_valid(raise_exception=True)
         actions.update_group(actor=request.user, group_id=group_id, **data.validated_data)
         return Response(_detail(group_id=group_id, user=request.user))
@@ -96,12 +107,12 @@ class GroupMembersView(IdPathAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Add members (admins and the owner)",
-        request=io.AddMembersInput,
-        responses={200: io.AddMembersOutput},
+        request=AddMembersInput,
+        responses={200: AddMembersOutput},
     )
     def post(self, request: Request, group_id: int) -> Response:
         selectors.membership_in_group(user=request.user, group_id=group_id)
-        data = io.AddMembersInput(data=request.data)
+        data = AddMembersInput(data=request.data)
         data.is_valid(raise_exception=True)
         added = actions.add_members(
             actor=request.user, group_id=group_id, user_ids=data.validated_data["user_ids"]
@@ -118,12 +129,12 @@ class GroupMemberView(IdPathAPIView):
             "a member an admin; only the owner may demote an admin or hand over ownership "
             '(role "owner": the old owner becomes an admin). Nobody can demote the owner.'
         ),
-        request=io.ChangeRoleInput,
-        responses={200: io.MemberSerializer},
+        request=ChangeRoleInput,
+        responses={200: MemberSerializer},
     )
     def patch(self, request: Request, group_id: int, user_id: int) -> Response:
         selectors.membership_in_group(user=request.user, group_id=group_id)
-        data = io.ChangeRoleInput(data=request.data)
+        data = ChangeRoleInput(data=request.data)
         data.is_valid(raise_exception=True)
         membership = actions.change_role(
             actor=request.user, group_id=group_id, user_id=user_id, role=data.validated_data["role"]
@@ -156,7 +167,7 @@ class GroupPresenceView(IdPathAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Who of the members is online now (ask when the member list opens)",
-        responses={200: io.GroupPresenceSerializer},
+        responses={200: GroupPresenceSerializer},
     )
     def get(self, request: Request, group_id: int) -> Response:
         group, _ = selectors.membership_in_group(user=request.user, group_id=group_id)
@@ -173,7 +184,7 @@ class GroupPresenceWatchView(IdPathAPIView):
         description="Lasts `expires_in` seconds; renew it before then, DELETE when the list "
         "closes. Without a watch, presence events reach direct-chat peers only.",
         request=None,
-        responses={200: io.PresenceWatchSerializer},
+        responses={200: PresenceWatchSerializer},
     )
     def put(self, request: Request, group_id: int) -> Response:
         group, _ = selectors.membership_in_group(user=request.user, group_id=group_id)

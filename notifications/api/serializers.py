@@ -1,17 +1,13 @@
 from rest_framework import serializers
 
-from chat.api.serializers import MAX_ID
+from config.api import MAX_ID, UserRefSerializer
 from notifications.events import notification_data
 from notifications.models import Channel, DeliveryStatus, NotificationType, PushSubscription
 from notifications.preferences import CHANNEL_KEYS
 
 
-class ActorSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    display_name = serializers.CharField()
-    initials = serializers.CharField()
-    avatar_colour = serializers.CharField()
+class ActorSerializer(UserRefSerializer):
+    pass  # the user reference, named "Actor" in the schema
 
 
 class NotificationSerializer(serializers.Serializer):

@@ -26,6 +26,7 @@ from tests.factories import (
     NotificationFactory,
     PushSubscriptionFactory,
 )
+from tests.helpers import bearer, error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -39,21 +40,10 @@ EXPORT = "/api/v1/auth/me/export"
 NEW_PASSWORD = "a-brand-new-passphrase-42"
 
 
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    return response.json()["error"]
-
-
 def login(client: APIClient, username: str = "alice", password: str = PASSWORD) -> dict:
     response = client.post(LOGIN, {"username": username, "password": password}, format="json")
     assert response.status_code == 200, response.content
     return response.json()
-
-
-def bearer(access: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
-    return client
 
 
 def refreshes(refresh: str) -> bool:

@@ -8,6 +8,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -15,14 +16,6 @@ SIGNUP = "/api/v1/auth/signup"
 LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
 ME = "/api/v1/auth/me"
-
-
-def assert_error_shape(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"}
-    assert {"code", "message", "fields"} <= set(body["error"])
-    return body["error"]
 
 
 def test_signup_creates_user_with_argon2_hash_and_returns_tokens(api_client):
@@ -41,25 +34,25 @@ def test_signup_creates_user_with_argon2_hash_and_returns_tokens(api_client):
 
 def test_signup_refuses_duplicate_username_in_any_case(api_client, alice):
     response = api_client.post(SIGNUP, {"username": "ALICE", "password": PASSWORD}, format="json")
-    error = assert_error_shape(response, 400)
+    error = error_of(response, 400)
     assert error["code"] in {"username_taken", "invalid"}
     assert User.objects.filter(username__iexact="alice").count() == 1
 
 
 def test_signup_refuses_weak_password(api_client):
     response = api_client.post(SIGNUP, {"username": "dave", "password": "12345678"}, format="json")
-    error = assert_error_shape(response, 400)
+    error = error_of(response, 400)
     assert "password" in error["fields"]
     assert not User.objects.filter(username="dave").exists()
 
 
 def test_signup_requires_username_and_password(api_client):
-    error = assert_error_shape(api_client.post(SIGNUP, {}, format="json"), 400)
+    error = error_of(api_client.post(SIGNUP, {}, format="json"), 400)
     assert {"username", "password"} <= set(error["fields"])
 
 
 def test_signup_rejects_non_object_json(api_client):
-    error = assert_error_shape(api_client.post(SIGNUP, [1, 2], format="json"), 400)
+    error = error_of(api_client.post(SIGNUP, [1, 2], format="json"), 400)
     assert error["code"] == "invalid"
 
 
@@ -70,10 +63,10 @@ def test_login_returns_user_and_tokens(api_client, alice):
 
 
 def test_login_gives_one_message_for_wrong_password_and_unknown_user(api_client, alice):
-    wrong = assert_error_shape(
+    wrong = error_of(
         api_client.post(LOGIN, {"username": "alice", "password": "nope-nope"}, format="json"), 401
     )
-    unknown = assert_error_shape(
+    unknown = error_of(
         api_client.post(LOGIN, {"username": "ghost", "password": "nope-nope"}, format="json"), 401
     )
     assert wrong["message"] == unknown["message"] == "Invalid username or password."
@@ -82,7 +75,7 @@ def test_login_gives_one_message_for_wrong_password_and_unknown_user(api_client,
 def test_deactivated_user_cannot_log_in(api_client):
     UserFactory(username="gone", is_active=False)
     response = api_client.post(LOGIN, {"username": "gone", "password": PASSWORD}, format="json")
-    assert_error_shape(response, 401)
+    error_of(response, 401)
 
 
 def test_refresh_rotates_and_blacklists_the_old_token(api_client, alice):
@@ -93,12 +86,12 @@ def test_refresh_rotates_and_blacklists_the_old_token(api_client, alice):
     assert body["access"] and body["refresh"] and body["refresh"] != old_refresh
 
     replay = api_client.post(REFRESH, {"refresh": old_refresh}, format="json")
-    assert_error_shape(replay, 401)
+    error_of(replay, 401)
     assert api_client.post(REFRESH, {"refresh": body["refresh"]}, format="json").status_code == 200
 
 
 def test_me_needs_a_token(api_client):
-    error = assert_error_shape(api_client.get(ME), 401)
+    error = error_of(api_client.get(ME), 401)
     assert error["code"] == "not_authenticated"
 
 
@@ -116,14 +109,14 @@ def test_me_refuses_a_forged_token(api_client, alice):
         algorithm="HS256",
     )
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {forged}")
-    assert_error_shape(api_client.get(ME), 401)
+    error_of(api_client.get(ME), 401)
 
 
 def test_me_refuses_an_expired_token(api_client, alice):
     access = str(RefreshToken.for_user(alice).access_token)
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
     with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(minutes=16)):
-        assert_error_shape(api_client.get(ME), 401)
+        error_of(api_client.get(ME), 401)
 
 
 def test_login_is_throttled_per_username(api_client, alice):
@@ -141,28 +134,28 @@ def test_throttled_response_has_error_shape_and_retry_after(api_client, alice):
     for _ in range(10):
         api_client.post(LOGIN, {"username": "alice", "password": "wrong-one"}, format="json")
     response = api_client.post(LOGIN, {"username": "alice", "password": PASSWORD}, format="json")
-    error = assert_error_shape(response, 429)
+    error = error_of(response, 429)
     assert error["code"] == "throttled"
     assert int(response["Retry-After"]) > 0
 
 
 def test_malformed_json_is_a_400_in_the_error_shape(api_client):
     response = api_client.post(SIGNUP, data='{"username": ', content_type="application/json")
-    error = assert_error_shape(response, 400)
+    error = error_of(response, 400)
     assert error["code"] == "parse_error"
 
 
 def test_wrong_content_type_is_a_415(api_client):
     response = api_client.post(SIGNUP, data="username=x", content_type="text/plain")
-    assert_error_shape(response, 415)
+    error_of(response, 415)
 
 
 def test_unknown_api_path_is_a_json_404(api_client):
-    assert_error_shape(api_client.get("/api/v1/nothing-here"), 404)
+    error_of(api_client.get("/api/v1/nothing-here"), 404)
 
 
 def test_wrong_method_is_a_405(alice_client):
-    assert_error_shape(alice_client.put(ME, {}, format="json"), 405)
+    error_of(alice_client.put(ME, {}, format="json"), 405)
 
 
 def test_users_search_finds_by_username_and_name_and_hides_the_caller(alice_client, alice):
@@ -178,7 +171,7 @@ def test_users_search_finds_by_username_and_name_and_hides_the_caller(alice_clie
 
 
 def test_users_list_needs_auth(api_client):
-    assert_error_shape(api_client.get("/api/v1/users"), 401)
+    error_of(api_client.get("/api/v1/users"), 401)
 
 
 def test_users_list_has_constant_queries(alice_client, django_assert_max_num_queries):

@@ -1,13 +1,12 @@
 """Blocking (API.md, "Accounts"): no direct conversation or message between the two sides."""
 
-import uuid
-
 import pytest
 
 from accounts.models import Block
 from groups import actions as group_actions
 from tests.chat.helpers import direct
 from tests.factories import UserFactory
+from tests.helpers import error_of, post_message
 
 pytestmark = pytest.mark.django_db
 
@@ -16,19 +15,6 @@ CONVERSATIONS = "/api/v1/conversations"
 
 def block_url(user) -> str:
     return f"/api/v1/users/{user.pk}/block"
-
-
-def send(client, conversation_id: int, body: str = "hi"):
-    return client.post(
-        f"{CONVERSATIONS}/{conversation_id}/messages",
-        {"body": body, "client_id": str(uuid.uuid4())},
-        format="json",
-    )
-
-
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    return response.json()["error"]
 
 
 def test_a_blocked_user_cannot_open_a_direct_conversation_with_the_blocker(
@@ -43,9 +29,9 @@ def test_a_blocked_user_cannot_write_to_an_existing_direct_conversation(
     alice_client, alice, bob, bob_client
 ):
     chat = direct(alice, bob)
-    assert send(bob_client, chat.pk).status_code == 201
+    assert post_message(bob_client, chat).status_code == 201
     alice_client.post(block_url(bob))
-    error = error_of(send(bob_client, chat.pk, "still there?"), 403)
+    error = error_of(post_message(bob_client, chat, "still there?"), 403)
     assert error["code"] == "blocked"
     assert chat.messages.count() == 1
 
@@ -53,16 +39,16 @@ def test_a_blocked_user_cannot_write_to_an_existing_direct_conversation(
 def test_the_blocker_cannot_write_either_until_they_unblock(alice_client, alice, bob):
     chat = direct(alice, bob)
     alice_client.post(block_url(bob))
-    error = error_of(send(alice_client, chat.pk), 403)
+    error = error_of(post_message(alice_client, chat), 403)
     assert "unblock" in error["message"]
     assert alice_client.delete(block_url(bob)).status_code == 204
-    assert send(alice_client, chat.pk).status_code == 201
+    assert post_message(alice_client, chat).status_code == 201
 
 
 def test_blocking_leaves_shared_groups_alone(alice_client, alice, bob, bob_client):
     team = group_actions.create_group(creator=alice, name="Team", member_ids=[bob.pk])
     alice_client.post(block_url(bob))
-    assert send(bob_client, team.conversation_id).status_code == 201
+    assert post_message(bob_client, team.conversation).status_code == 201
 
 
 def test_blocked_users_are_hidden_from_search_both_ways(alice_client, alice, bob, bob_client):

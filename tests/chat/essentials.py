@@ -1,7 +1,6 @@
 """Helpers for the chat essentials tests: uploads, images, reactions URLs."""
 
 import io
-import uuid
 from urllib.parse import quote
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,20 +23,5 @@ def upload(client, conversation, content: bytes, name: str = "photo.png"):
     )
 
 
-def send(client, conversation, body: str = "hi", **extra):
-    return client.post(
-        f"{CONVERSATIONS}/{conversation.pk}/messages",
-        {"body": body, "client_id": str(uuid.uuid4()), **extra},
-        format="json",
-    )
-
-
 def reaction_url(message_id: int, emoji: str) -> str:
     return f"/api/v1/messages/{message_id}/reactions/{quote(emoji)}"
-
-
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"} and {"code", "message", "fields"} <= set(body["error"])
-    return body["error"]

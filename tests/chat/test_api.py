@@ -13,8 +13,8 @@ from chat.models import Message
 from groups import actions as group_actions
 from groups.models import Role
 from tests.chat.helpers import direct, events_for, send
-from tests.conftest import client_for
 from tests.factories import MessageFactory, UserFactory
+from tests.helpers import client_for, error_of, post_message
 
 pytestmark = pytest.mark.django_db
 
@@ -25,24 +25,9 @@ def messages_url(conversation) -> str:
     return f"{CONVERSATIONS}/{conversation.pk}/messages"
 
 
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"} and {"code", "message", "fields"} <= set(body["error"])
-    return body["error"]
-
-
 @pytest.fixture
 def carol_client(carol):
     return client_for(carol)
-
-
-def post_message(client, conversation, body="hi", client_id=None):
-    return client.post(
-        messages_url(conversation),
-        {"body": body, "client_id": str(client_id or uuid.uuid4())},
-        format="json",
-    )
 
 
 # --- opening and listing conversations ---------------------------------------------
@@ -284,14 +269,14 @@ def test_history_has_constant_queries(
 
 
 def test_send_is_201_and_a_repeated_client_id_is_200_with_the_same_message(alice_client, bob, chat):
-    client_id = uuid.uuid4()
-    first = post_message(alice_client, chat, "  hello  ", client_id)
+    client_id = str(uuid.uuid4())
+    first = post_message(alice_client, chat, "  hello  ", client_id=client_id)
     assert first.status_code == 201
     body = first.json()
     assert body["body"] == "hello" and body["status"] == "sent"
-    assert body["client_id"] == str(client_id)
+    assert body["client_id"] == client_id
     assert set(body) == set(MessageShape().fields)
-    again = post_message(alice_client, chat, "hello again", client_id)
+    again = post_message(alice_client, chat, "hello again", client_id=client_id)
     assert again.status_code == 200
     assert again.json()["id"] == body["id"] and again.json()["body"] == "hello"
     assert Message.objects.count() == 1
@@ -355,9 +340,10 @@ def test_send_refuses_a_non_object_body(alice_client, chat):
 
 
 def test_reusing_a_client_id_in_another_conversation_is_409(alice_client, alice, carol, chat):
-    client_id = uuid.uuid4()
-    post_message(alice_client, chat, "a", client_id)
-    error = error_of(post_message(alice_client, direct(alice, carol), "b", client_id), 409)
+    client_id = str(uuid.uuid4())
+    post_message(alice_client, chat, "a", client_id=client_id)
+    other = direct(alice, carol)
+    error = error_of(post_message(alice_client, other, "b", client_id=client_id), 409)
     assert error["code"] == "client_id_reused"
 
 

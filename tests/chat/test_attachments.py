@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from chat.models import Attachment, Message
 from groups import actions as group_actions
-from tests.chat.essentials import error_of, png_bytes, send, upload
+from tests.chat.essentials import png_bytes, upload
 from tests.chat.helpers import direct, events_for
 from tests.chat.helpers import send as send_as
-from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.helpers import client_for, error_of, post_message
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("attachment_storage")]
 
@@ -93,7 +93,7 @@ def test_an_outsider_cannot_upload(carol, chat):
 def test_sending_attachments_puts_them_on_the_message(alice_client, bob_client, bob, chat):
     photo = upload(alice_client, chat, png_bytes()).json()
     notes = upload(alice_client, chat, b"meeting notes", name="notes.txt").json()
-    sent = send(alice_client, chat, "", attachment_ids=[notes["id"], photo["id"]])
+    sent = post_message(alice_client, chat, "", attachment_ids=[notes["id"], photo["id"]])
     assert sent.status_code == 201, sent.content
     body = sent.json()
     assert body["body"] == ""
@@ -116,7 +116,7 @@ def test_sending_attachments_puts_them_on_the_message(alice_client, bob_client, 
 
 def test_the_payload_url_downloads_for_members_and_404s_for_an_outsider(alice_client, carol, chat):
     photo = upload(alice_client, chat, png_bytes()).json()
-    send(alice_client, chat, "look", attachment_ids=[photo["id"]])
+    post_message(alice_client, chat, "look", attachment_ids=[photo["id"]])
     outsider = client_for(carol)
     assert error_of(outsider.get(photo["url"]), 404)["code"] == "attachment_not_found"
     assert error_of(outsider.get(photo["thumbnail_url"]), 404)
@@ -132,7 +132,7 @@ def test_a_member_who_left_loses_access(alice, bob, carol):
     group = group_actions.create_group(creator=alice, name="g", member_ids=[bob.pk, carol.pk])
     carol_client = client_for(carol)
     photo = upload(client_for(alice), group.conversation, png_bytes()).json()
-    send(client_for(alice), group.conversation, "pic", attachment_ids=[photo["id"]])
+    post_message(client_for(alice), group.conversation, "pic", attachment_ids=[photo["id"]])
     assert carol_client.get(photo["url"]).status_code == 200
     group_actions.leave_group(user=carol, group_id=group.pk)
     assert error_of(carol_client.get(photo["url"]), 404)
@@ -140,14 +140,14 @@ def test_a_member_who_left_loses_access(alice, bob, carol):
 
 def test_a_deleted_message_takes_its_files_out_of_reach(alice_client, bob_client, chat):
     photo = upload(alice_client, chat, png_bytes()).json()
-    message = send(alice_client, chat, "oops", attachment_ids=[photo["id"]]).json()
+    message = post_message(alice_client, chat, "oops", attachment_ids=[photo["id"]]).json()
     alice_client.delete(f"/api/v1/messages/{message['id']}")
     assert error_of(bob_client.get(photo["url"]), 404)
 
 
 def test_another_users_upload_is_refused_and_nothing_is_sent(alice_client, bob_client, chat):
     bobs = upload(bob_client, chat, png_bytes()).json()
-    error = error_of(send(alice_client, chat, "mine now", attachment_ids=[bobs["id"]]), 400)
+    error = error_of(post_message(alice_client, chat, "mine now", attachment_ids=[bobs["id"]]), 400)
     assert error["code"] == "invalid_attachment"
     assert not Message.objects.exists()
     assert Attachment.objects.get().message is None
@@ -156,20 +156,20 @@ def test_another_users_upload_is_refused_and_nothing_is_sent(alice_client, bob_c
 def test_an_upload_of_another_conversation_is_refused(alice_client, alice, chat):
     elsewhere = direct(alice, UserFactory())
     other = upload(alice_client, elsewhere, png_bytes()).json()
-    error = error_of(send(alice_client, chat, "x", attachment_ids=[other["id"]]), 400)
+    error = error_of(post_message(alice_client, chat, "x", attachment_ids=[other["id"]]), 400)
     assert error["code"] == "invalid_attachment"
     assert not Message.objects.exists()
 
 
 def test_an_attachment_is_sent_once(alice_client, chat):
     photo = upload(alice_client, chat, png_bytes()).json()
-    assert send(alice_client, chat, "one", attachment_ids=[photo["id"]]).status_code == 201
-    error_of(send(alice_client, chat, "two", attachment_ids=[photo["id"]]), 400)
+    assert post_message(alice_client, chat, "one", attachment_ids=[photo["id"]]).status_code == 201
+    error_of(post_message(alice_client, chat, "two", attachment_ids=[photo["id"]]), 400)
     assert Message.objects.count() == 1
 
 
 def test_unknown_attachment_ids_are_400(alice_client, chat):
-    error_of(send(alice_client, chat, "x", attachment_ids=[987654]), 400)
+    error_of(post_message(alice_client, chat, "x", attachment_ids=[987654]), 400)
     assert not Message.objects.exists()
 
 
@@ -185,7 +185,7 @@ def test_a_resend_with_attachments_returns_the_first_message(alice_client, chat)
 
 
 def test_an_empty_body_needs_attachments(alice_client, chat):
-    error = error_of(send(alice_client, chat, ""), 400)
+    error = error_of(post_message(alice_client, chat, ""), 400)
     assert "body" in error["fields"]
 
 
@@ -193,17 +193,17 @@ def test_the_send_cost_grows_by_one_statement_with_attachments(
     alice_client, chat, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(100) as plain:
-        send(alice_client, chat, "plain")
+        post_message(alice_client, chat, "plain")
     photo = upload(alice_client, chat, png_bytes()).json()
     with django_assert_max_num_queries(100) as attached:
-        send(alice_client, chat, "with a photo", attachment_ids=[photo["id"]])
+        post_message(alice_client, chat, "with a photo", attachment_ids=[photo["id"]])
     assert len(attached.captured_queries) == len(plain.captured_queries) + 1
 
 
 def test_purge_attachments_removes_old_unsent_uploads_only(alice_client, chat, attachment_storage):
     old_orphan = upload(alice_client, chat, png_bytes()).json()
     old_sent = upload(alice_client, chat, png_bytes()).json()
-    send(alice_client, chat, "kept", attachment_ids=[old_sent["id"]])
+    post_message(alice_client, chat, "kept", attachment_ids=[old_sent["id"]])
     Attachment.objects.update(created_at=timezone.now() - dt.timedelta(hours=30))
     fresh_orphan = upload(alice_client, chat, png_bytes()).json()
     orphan_files = [

@@ -8,7 +8,7 @@ from django.db import connection
 
 from chat.models import Conversation, Membership, Message
 from tests.chat.helpers import direct
-from tests.conftest import client_for
+from tests.helpers import client_for
 
 THREADS = 20
 

@@ -2,10 +2,10 @@ import pytest
 
 from chat.models import MessageReaction
 from groups import actions as group_actions
-from tests.chat.essentials import error_of, reaction_url
+from tests.chat.essentials import reaction_url
 from tests.chat.helpers import clear_events, events_for, send
-from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.helpers import client_for, error_of
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,10 @@ from chat.models import Message, MessageMention
 from groups import actions as group_actions
 from notifications.models import Notification
 from notifications.preferences import DEFAULT_CHANNELS
-from tests.chat.essentials import error_of, send
 from tests.chat.helpers import direct, events_for
 from tests.chat.helpers import send as send_as
-from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.helpers import client_for, error_of, post_message
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_reply_carries_a_short_quote_of_the_original(alice_client, bob_client, bob, chat):
     original = send_as(bob, chat, "word " * 60)
-    body = send(alice_client, chat, "agreed", reply_to=original.pk).json()
+    body = post_message(alice_client, chat, "agreed", reply_to=original.pk).json()
     quote = body["reply_to"]
     assert quote["id"] == original.pk and quote["author"]["username"] == "bob"
     assert len(quote["body"]) <= 100 and quote["body"].startswith("word word")
@@ -32,7 +31,7 @@ def test_a_reply_carries_a_short_quote_of_the_original(alice_client, bob_client,
 def test_a_reply_to_another_conversation_is_400_and_nothing_is_sent(alice, alice_client, chat):
     elsewhere = direct(alice, UserFactory())
     foreign = send_as(alice, elsewhere, "elsewhere")
-    error = error_of(send(alice_client, chat, "hm", reply_to=foreign.pk), 400)
+    error = error_of(post_message(alice_client, chat, "hm", reply_to=foreign.pk), 400)
     assert error["code"] == "invalid_reply_to"
     assert not Message.objects.filter(conversation=chat).exists()
 
@@ -40,14 +39,14 @@ def test_a_reply_to_another_conversation_is_400_and_nothing_is_sent(alice, alice
 def test_a_reply_to_a_deleted_or_unknown_message_is_400(alice, alice_client, chat):
     gone = send_as(alice, chat, "gone")
     actions.delete_message(user=alice, message_id=gone.pk)
-    error_of(send(alice_client, chat, "re", reply_to=gone.pk), 400)
-    error_of(send(alice_client, chat, "re", reply_to=10**12), 400)
-    error_of(send(alice_client, chat, "re", reply_to="x"), 400)
+    error_of(post_message(alice_client, chat, "re", reply_to=gone.pk), 400)
+    error_of(post_message(alice_client, chat, "re", reply_to=10**12), 400)
+    error_of(post_message(alice_client, chat, "re", reply_to="x"), 400)
 
 
 def test_the_quote_empties_when_the_original_is_deleted(alice, bob_client, bob, chat):
     original = send_as(alice, chat, "secret")
-    send(bob_client, chat, "re", reply_to=original.pk)
+    post_message(bob_client, chat, "re", reply_to=original.pk)
     actions.delete_message(user=alice, message_id=original.pk)
     history = bob_client.get(f"/api/v1/conversations/{chat.pk}/messages").json()["results"]
     assert history[-1]["reply_to"]["body"] == "" and history[-1]["reply_to"]["is_deleted"]
@@ -56,9 +55,9 @@ def test_the_quote_empties_when_the_original_is_deleted(alice, bob_client, bob, 
 def test_a_reply_costs_one_more_statement(alice_client, alice, chat, django_assert_max_num_queries):
     original = send_as(alice, chat, "first")
     with django_assert_max_num_queries(100) as plain:
-        send(alice_client, chat, "plain")
+        post_message(alice_client, chat, "plain")
     with django_assert_max_num_queries(100) as reply:
-        send(alice_client, chat, "reply", reply_to=original.pk)
+        post_message(alice_client, chat, "reply", reply_to=original.pk)
     assert len(reply.captured_queries) == len(plain.captured_queries) + 1
 
 
@@ -70,7 +69,7 @@ def test_mentions_are_members_named_in_any_case(alice, alice_client, bob):
     carol = UserFactory(username="Carol", display_name="Carol")
     team = group_actions.create_group(creator=alice, name="Team", member_ids=[bob.pk, carol.pk])
     outsider = UserFactory(username="dave")
-    body = send(
+    body = post_message(
         alice_client, team.conversation, "@BOB and @carol, not @dave nor mail@bob.com @nobody."
     ).json()
     assert body["mentions"] == sorted([bob.pk, carol.pk])
@@ -80,14 +79,14 @@ def test_mentions_are_members_named_in_any_case(alice, alice_client, bob):
 
 def test_a_body_without_at_costs_nothing_extra(alice_client, chat, django_assert_max_num_queries):
     with django_assert_max_num_queries(100) as first:
-        send(alice_client, chat, "hello")
+        post_message(alice_client, chat, "hello")
     with django_assert_max_num_queries(100) as second:
-        send(alice_client, chat, "hello again")
+        post_message(alice_client, chat, "hello again")
     assert len(first.captured_queries) == len(second.captured_queries)
 
 
 def test_a_mentioned_member_gets_a_mention_notification(alice_client, bob, team):
-    send(alice_client, team.conversation, "ping @bob")
+    post_message(alice_client, team.conversation, "ping @bob")
     mention = Notification.objects.get(recipient=bob, type="message.mention")
     assert mention.title == "Alice mentioned you in Team" and mention.body == "ping @bob"
 
@@ -108,7 +107,7 @@ def test_a_mention_reaches_a_muted_conversation(alice_client, bob, carol, team):
             {"mutes": [{"conversation_id": team.conversation.pk}]},
             format="json",
         )
-    send(alice_client, team.conversation, "@bob look")
+    post_message(alice_client, team.conversation, "@bob look")
     assert Notification.objects.filter(recipient=bob, type="message.mention").exists()
     assert not Notification.objects.filter(recipient=carol, type__startswith="message.").exists()
     assert not Notification.objects.filter(recipient=bob, type="message.new").exists()
@@ -120,12 +119,12 @@ def test_turning_mentions_off_is_honoured(alice_client, bob, team):
         {"channels": {"message.mention": {"in_app": False}}},
         format="json",
     )
-    send(alice_client, team.conversation, "@bob hi")
+    post_message(alice_client, team.conversation, "@bob hi")
     assert not Notification.objects.filter(recipient=bob, type="message.mention").exists()
 
 
 def test_mentioning_oneself_notifies_nobody(alice_client, alice, team):
-    body = send(alice_client, team.conversation, "note to @alice").json()
+    body = post_message(alice_client, team.conversation, "note to @alice").json()
     assert body["mentions"] == [alice.pk]
     assert not Notification.objects.filter(type="message.mention").exists()
 

@@ -7,6 +7,7 @@ from accounts.models import User
 from chat.models import MessageReport
 from tests.chat.helpers import event_types_for, send
 from tests.factories import UserFactory
+from tests.helpers import error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -15,11 +16,6 @@ QUEUE = "/admin/chat/messagereport/"
 
 def report_url(message) -> str:
     return f"/api/v1/messages/{message.pk}/report"
-
-
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    return response.json()["error"]
 
 
 def test_a_member_reports_a_message_into_the_queue(bob_client, alice, bob, chat):
@@ -42,7 +38,7 @@ def test_reporting_again_updates_the_one_report(bob_client, alice, chat):
 def test_an_outsider_cannot_report_a_message(alice, chat):
     message = send(alice, chat)
     outsider = UserFactory()
-    from tests.conftest import client_for
+    from tests.helpers import client_for
 
     error_of(client_for(outsider).post(report_url(message), {"reason": "x"}, format="json"), 404)
     assert not MessageReport.objects.exists()

@@ -3,10 +3,9 @@ from django.db import connection
 
 from chat import actions
 from groups import actions as group_actions
-from tests.chat.essentials import error_of
 from tests.chat.helpers import direct, send
-from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.helpers import client_for, error_of
 
 pytestmark = pytest.mark.django_db
 

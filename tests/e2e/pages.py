@@ -144,3 +144,10 @@ class ChatPage:
         errors = [error for error in self.errors if "Failed to load resource" not in error]
         assert self.dialogs == [], self.dialogs
         assert errors == [], errors
+
+
+def new_page(browser, base_url: str, **options) -> ChatPage:
+    """A page in a fresh browser context (its own cookies) at `base_url`; `options` go to
+    the context (viewport, permissions, color_scheme...)."""
+    options.setdefault("viewport", {"width": 1200, "height": 760})
+    return ChatPage(browser.new_context(**options).new_page(), base_url)

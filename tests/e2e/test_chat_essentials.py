@@ -14,13 +14,14 @@ from chat.actions import send_message
 from groups.actions import create_group
 from tests.chat.essentials import png_bytes
 from tests.e2e.conftest import _browser
-from tests.e2e.pages import ChatPage, screenshot
+from tests.e2e.pages import ChatPage, new_page, screenshot
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
 
 FLASHING = re.compile(r"\bflash\b")  # the message scrolled to is highlighted for a moment
 FILLERS = 70  # more than one history page (50) after the message that is searched for
+TALL = {"width": 1200, "height": 800}  # these pages are taller than new_page's default
 
 
 @pytest.fixture
@@ -61,11 +62,6 @@ def shared_media_browser(nodes, monkeypatch):
     yield from _browser(monkeypatch)
 
 
-def new_page(browser, base_url: str) -> ChatPage:
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    return ChatPage(context.new_page(), base_url)
-
-
 def open_menu(page: ChatPage, body: str) -> None:
     message = page.message(body)
     message.hover()
@@ -76,8 +72,8 @@ def test_two_people_reply_mention_react_send_an_image_and_search(
     group_chat, nodes, shared_media_browser, tmp_path
 ):
     alice_user, bob_user = group_chat
-    alice = new_page(shared_media_browser, nodes[0]).enter_as(alice_user)
-    bob = new_page(shared_media_browser, nodes[1]).enter_as(bob_user)
+    alice = new_page(shared_media_browser, nodes[0], viewport=TALL).enter_as(alice_user)
+    bob = new_page(shared_media_browser, nodes[1], viewport=TALL).enter_as(bob_user)
 
     # A quote scrolls to its original, loading the older pages it is in.
     alice.open_conversation("Trip")

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chat.actions import get_or_create_direct_conversation
-from tests.e2e.pages import ChatPage, screenshot
+from tests.e2e.pages import new_page, screenshot
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -23,11 +23,6 @@ window.Notification = class extends RealNotification {
 # Headless pages always report focus; these make this tab look like one in the background.
 LOSE_FOCUS = "document.hasFocus = () => false; window.dispatchEvent(new Event('blur'));"
 REGAIN_FOCUS = "document.hasFocus = () => true; window.dispatchEvent(new Event('focus'));"
-
-
-def new_page(browser, base_url: str, **options) -> ChatPage:
-    options.setdefault("viewport", {"width": 1200, "height": 760})
-    return ChatPage(browser.new_context(**options).new_page(), base_url)
 
 
 def test_background_tab_acks_delivered_not_read_and_pops_a_desktop_notification(

@@ -7,15 +7,10 @@ from playwright.sync_api import expect
 
 from chat.actions import get_or_create_direct_conversation, send_message
 from chat.models import Message
-from tests.e2e.pages import ChatPage
+from tests.e2e.pages import ChatPage, new_page
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
-
-
-def new_page(browser, base_url: str) -> ChatPage:
-    context = browser.new_context(viewport={"width": 1200, "height": 760})
-    return ChatPage(context.new_page(), base_url)
 
 
 BODIES = [f"message number {n:03d}" for n in range(1, 131)]

@@ -18,15 +18,9 @@ from groups.models import Group, Role
 from realtime.models import StoredEvent
 from tests.chat.helpers import clear_events, event_types_for, events_for, recipients_of, send
 from tests.factories import UserFactory
+from tests.groups.helpers import role_of
 
 pytestmark = pytest.mark.django_db
-
-
-def role_of(user, group) -> str | None:
-    row = Membership.objects.filter(
-        conversation_id=group.conversation_id, user=user, left_at__isnull=True
-    ).first()
-    return row.role if row else None
 
 
 def test_create_makes_the_creator_owner_and_invites_the_others(alice, bob, carol, captured):

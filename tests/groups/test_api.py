@@ -1,30 +1,16 @@
 import pytest
 
-from chat.models import Membership
 from groups import actions
 from groups.api.serializers import GroupDetailSerializer, GroupSerializer
 from groups.models import Group, Role
 from tests.chat.helpers import event_types_for, recipients_of, send
-from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.groups.helpers import role_of
+from tests.helpers import client_for, error_of
 
 pytestmark = pytest.mark.django_db
 
 GROUPS = "/api/v1/groups"
-
-
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"} and {"code", "message", "fields"} <= set(body["error"])
-    return body["error"]
-
-
-def role_of(user, group) -> str | None:
-    row = Membership.objects.filter(
-        conversation_id=group.conversation_id, user=user, left_at__isnull=True
-    ).first()
-    return row.role if row else None
 
 
 def test_create_returns_201_with_conversation_and_members(alice_client, alice, bob, carol):

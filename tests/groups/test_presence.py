@@ -38,7 +38,7 @@ def test_the_member_list_presence_reads_a_fixed_number_of_queries(
 
 
 def test_outsiders_get_404_for_a_groups_presence(team):
-    from tests.conftest import client_for
+    from tests.helpers import client_for
 
     outsider = client_for(UserFactory())
     assert outsider.get(presence_url(team)).status_code == 404

@@ -15,8 +15,8 @@ from chat.models import Conversation, Message
 from groups import actions as group_actions
 from groups.models import Group
 from realtime.models import Topic
-from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.helpers import client_for
 
 
 @dataclass
@@ -122,13 +122,3 @@ WRITE_NAMES = [
     "retry-all",
     "publish",
 ]
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    """`status`, in the one error shape (and with `code`, when given)."""
-    assert response.status_code == status, (response.status_code, response.content[:500])
-    error = response.json()["error"]
-    assert set(error) == {"code", "message", "fields"}
-    if code is not None:
-        assert error["code"] == code, error
-    return error

@@ -12,9 +12,8 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.test import APIClient
 
-from tests.conftest import client_for
 from tests.factories import UserFactory
-from tests.hostile.conftest import assert_error
+from tests.helpers import client_for, error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +60,7 @@ def _beyond_sign_in(view: type | None) -> bool:
 def test_every_operation_refuses_an_anonymous_caller_with_401(method, path):
     response = getattr(APIClient(), method)(path, {"timeout": "0"} if method == "get" else {})
 
-    assert_error(response, 401)
+    error_of(response, 401)
 
 
 STAFF_OPERATIONS = [(m, p) for m, p, view in OPERATIONS if _beyond_sign_in(view)]
@@ -81,7 +80,7 @@ def test_the_staff_operations_are_the_expected_ones():
 def test_staff_operations_refuse_a_plain_user_with_403(alice, method, path):
     response = getattr(client_for(alice), method)(path, {}, format="json")
 
-    assert_error(response, 403, "permission_denied")
+    error_of(response, 403, "permission_denied")
 
 
 SESSION_WRITES = [
@@ -98,7 +97,7 @@ def test_a_session_write_without_a_csrf_token_is_refused(alice, method, path):
 
     response = getattr(browser, method)(path, "{}", content_type="application/json")
 
-    error = assert_error(response, 403, "permission_denied")
+    error = error_of(response, 403, "permission_denied")
     assert error["message"].startswith("CSRF Failed")
 
 
@@ -156,4 +155,4 @@ def test_another_users_objects_do_not_exist_for_the_caller(world):
         client.get(f"/api/v1/groups/{world.group.pk}"),
         client.delete(f"/api/v1/notifications/push-subscriptions/{subscription.json()['id']}"),
     ):
-        assert_error(response, 404)
+        error_of(response, 404)

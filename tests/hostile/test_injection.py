@@ -16,9 +16,8 @@ from notifications.models import Notification
 from notifications.providers import OutboundMessage
 from notifications.providers.email import render_email
 from realtime.models import StoredEvent
-from tests.conftest import client_for
 from tests.factories import UserFactory
-from tests.hostile.conftest import assert_error
+from tests.helpers import client_for, error_of
 
 pytestmark = [
     pytest.mark.django_db,
@@ -68,8 +67,8 @@ def test_an_injection_string_as_a_username_is_refused_not_executed(api_client, t
         "/api/v1/auth/login", {"username": text, "password": "x"}, format="json"
     )
 
-    assert_error(response, 400, "invalid")
-    assert_error(login, 401)
+    error_of(response, 400, "invalid")
+    error_of(login, 401)
 
 
 @pytest.mark.parametrize("text", INJECTIONS)
@@ -125,7 +124,7 @@ def test_user_search_matches_the_string_literally(world, text):
 def test_injection_strings_in_filters_are_a_400(world, text, path, field):
     response = world.client().get(path, {field: text})
 
-    assert field in assert_error(response, 400, "invalid")["fields"]
+    assert field in error_of(response, 400, "invalid")["fields"]
 
 
 @pytest.mark.parametrize("text", INJECTIONS)
@@ -133,7 +132,7 @@ def test_injection_strings_in_filters_are_a_400(world, text, path, field):
 def test_injection_strings_in_preferences_are_a_400(world, text, field):
     response = world.client().put("/api/v1/notifications/preferences", {field: text}, format="json")
 
-    assert field in assert_error(response, 400, "invalid")["fields"]
+    assert field in error_of(response, 400, "invalid")["fields"]
 
 
 @pytest.mark.parametrize("text", INJECTIONS)
@@ -147,7 +146,7 @@ def test_published_topic_data_is_delivered_verbatim_and_event_names_are_checked(
     )
 
     assert published.status_code == 201
-    assert "event" in assert_error(bad_name, 400, "invalid")["fields"]
+    assert "event" in error_of(bad_name, 400, "invalid")["fields"]
     stored = StoredEvent.objects.get(channel="topic-news", seq=published.json()["event_id"])
     assert json.loads(stored.data)["data"] == {"text": text}
 

@@ -15,7 +15,8 @@ from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
 from realtime.models import StoredEvent
-from tests.hostile.conftest import WRITE_NAMES, assert_error, writes
+from tests.helpers import error_of
+from tests.hostile.conftest import WRITE_NAMES, writes
 
 pytestmark = [
     pytest.mark.django_db,
@@ -64,7 +65,7 @@ def test_a_ten_megabyte_body_is_a_413(world, name):
 
     response = call(world.client(), method, path, oversized)
 
-    assert_error(response, 413, "request_too_large")
+    error_of(response, 413, "request_too_large")
 
 
 @pytest.mark.parametrize("name", ["signup", "login"])
@@ -74,7 +75,7 @@ def test_an_oversized_login_is_not_mistaken_for_a_throttle_cache_outage(world, n
 
     response = call(world.client(), method, path, oversized)
 
-    assert_error(response, 413, "request_too_large")
+    error_of(response, 413, "request_too_large")
     # The per-username throttle reads the body; a refused body is no reason to fail open.
     assert "throttle cache unavailable" not in caplog.text
 
@@ -85,7 +86,7 @@ def test_json_nested_a_hundred_thousand_levels_deep_is_a_400(world, name):
 
     response = call(world.client(), method, path, NESTED_100K)
 
-    assert_error(response, 400, "parse_error")
+    error_of(response, 400, "parse_error")
 
 
 @pytest.mark.parametrize("name", WRITE_NAMES)
@@ -104,7 +105,7 @@ def test_a_body_that_is_not_json_is_a_415(world, name, content_type, payload):
 
     response = call(world.client(), method, path, payload, content_type=content_type)
 
-    assert_error(response, 415, "unsupported_media_type")
+    error_of(response, 415, "unsupported_media_type")
 
 
 @pytest.mark.parametrize("name", WRITE_NAMES)
@@ -115,7 +116,7 @@ def test_invalid_utf8_in_a_json_body_is_a_400(world, name):
         world.client(), method, path, b'{"body": "\xff\xfe\xc3\x28", "name": "\xed\xa0\x80"}'
     )
 
-    assert_error(response, 400, "parse_error")
+    error_of(response, 400, "parse_error")
 
 
 @pytest.mark.parametrize("name", WRITE_NAMES)
@@ -127,7 +128,7 @@ def test_json_that_is_not_an_object_never_fails_the_server(world, name, payload)
 
     assert response.status_code < 500, response.content[:300]
     if response.status_code >= 400:
-        assert_error(response, response.status_code)
+        error_of(response, response.status_code)
 
 
 # --- NUL bytes: PostgreSQL refuses them in text, so they must be refused before SQL -----------
@@ -165,7 +166,7 @@ def test_a_nul_byte_in_a_text_field_is_a_400_naming_the_field(world, name, field
 
     response = call(world.client(), method, path, {**body, field: "ab\x00cd"})
 
-    assert field in assert_error(response, 400, "invalid")["fields"]
+    assert field in error_of(response, 400, "invalid")["fields"]
 
 
 def test_a_nul_byte_in_nested_text_is_a_400(world):
@@ -175,7 +176,7 @@ def test_a_nul_byte_in_nested_text_is_a_400(world):
         world.client(), method, path, {**body, "keys": {"p256dh": "k\x00", "auth": "a"}}
     )
 
-    assert "keys" in assert_error(response, 400, "invalid")["fields"]
+    assert "keys" in error_of(response, 400, "invalid")["fields"]
 
 
 @pytest.mark.parametrize(
@@ -194,7 +195,7 @@ def test_a_nul_byte_in_a_query_parameter_is_a_4xx(world, path):
     response = world.client().get(path)
 
     assert response.status_code in (400, 404), response.content[:300]
-    assert_error(response, response.status_code)
+    error_of(response, response.status_code)
 
 
 def test_a_nul_byte_inside_published_json_data_is_stored_and_delivered_verbatim(world):
@@ -252,7 +253,7 @@ GARBAGE_PATH_IDS = [
 def test_a_garbage_id_in_a_path_is_a_404(world, method, template, garbage):
     response = call(world.client(), method, template.format(garbage), {})
 
-    assert_error(response, 404)
+    error_of(response, 404)
 
 
 BODY_ID_FIELDS = [
@@ -274,7 +275,7 @@ def test_a_garbage_id_in_a_body_is_a_400(world, name, shape, garbage):
 
     response = call(world.client(), method, path, shape(garbage))
 
-    assert_error(response, 400, "invalid")
+    error_of(response, 400, "invalid")
 
 
 @pytest.mark.parametrize(("name", "shape"), BODY_ID_FIELDS, ids=[n for n, _ in BODY_ID_FIELDS])
@@ -287,4 +288,4 @@ def test_the_largest_bigint_as_an_id_never_fails_the_server(world, name, shape):
     # nothing), never a database error.
     assert response.status_code < 500, response.content[:300]
     if response.status_code >= 400:
-        assert_error(response, response.status_code)
+        error_of(response, response.status_code)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.hostile.conftest import assert_error
+from tests.helpers import error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_signups_from_one_address_are_throttled_whatever_x_forwarded_for_says(ap
         for n in range(AUTH_IP_LIMIT + 1)
     ]
 
-    assert_error(responses[-1], 429, "throttled")
+    error_of(responses[-1], 429, "throttled")
 
 
 @pytest.mark.multinode

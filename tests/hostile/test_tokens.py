@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from tests.factories import UserFactory
-from tests.hostile.conftest import assert_error
+from tests.helpers import bearer, error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +30,6 @@ AUTHENTICATED_READS = [
     "/api/v1/notifications/unread-count",
     "/api/v1/notifications/preferences",
 ]
-
-
-def bearer(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
 
 
 def refresh(token: str):
@@ -52,24 +46,24 @@ def test_a_refresh_token_replayed_after_rotation_stays_refused(alice):
     successor = refresh(rotated)
 
     for replay in replays:
-        assert_error(replay, 401, "token_not_valid")
+        error_of(replay, 401, "token_not_valid")
     assert successor.status_code == 200
     # The successor was rotated in turn: it cannot be used a second time either.
-    assert_error(refresh(rotated), 401, "token_not_valid")
+    error_of(refresh(rotated), 401, "token_not_valid")
 
 
 def test_a_blacklisted_refresh_token_is_refused(alice):
     token = RefreshToken.for_user(alice)
     token.blacklist()  # what revoking a session (admin: token blacklist) does
 
-    assert_error(refresh(str(token)), 401, "token_not_valid")
+    error_of(refresh(str(token)), 401, "token_not_valid")
 
 
 def test_an_access_token_cannot_refresh_and_a_refresh_token_cannot_authenticate(alice):
     pair = RefreshToken.for_user(alice)
 
-    assert_error(refresh(str(pair.access_token)), 401, "token_not_valid")
-    assert_error(bearer(str(pair)).get("/api/v1/auth/me"), 401)
+    error_of(refresh(str(pair.access_token)), 401, "token_not_valid")
+    error_of(bearer(str(pair)).get("/api/v1/auth/me"), 401)
 
 
 @pytest.mark.parametrize("path", AUTHENTICATED_READS)
@@ -80,10 +74,10 @@ def test_the_access_token_of_a_deactivated_user_is_refused(path):
     user.is_active = False
     user.save(update_fields=["is_active"])
 
-    assert_error(bearer(str(pair.access_token)).get(path), 401)
+    error_of(bearer(str(pair.access_token)).get(path), 401)
     # Nor can the refresh token mint a new access token: the stream endpoints, which trust
     # an access token without a database read, are bounded by ACCESS_TOKEN_LIFETIME.
-    assert_error(refresh(str(pair)), 401)
+    error_of(refresh(str(pair)), 401)
 
 
 def test_the_tokens_of_a_deleted_user_are_refused():
@@ -91,8 +85,8 @@ def test_the_tokens_of_a_deleted_user_are_refused():
     pair = RefreshToken.for_user(user)
     user.delete()
 
-    assert_error(bearer(str(pair.access_token)).get("/api/v1/auth/me"), 401)
-    assert_error(refresh(str(pair)), 401)
+    error_of(bearer(str(pair.access_token)).get("/api/v1/auth/me"), 401)
+    error_of(refresh(str(pair)), 401)
 
 
 def _forged(alice, *, key: str, algorithm: str, **claims) -> str:
@@ -127,12 +121,12 @@ def test_forged_access_tokens_are_refused_by_the_api_and_the_long_poll(alice, fo
     token = forge(alice)
     client = bearer(token)
 
-    assert_error(client.get("/api/v1/auth/me"), 401)
-    assert_error(client.get("/api/v1/poll", {"timeout": "0"}), 401)
-    assert_error(APIClient().get("/api/v1/poll", {"timeout": "0", "token": token}), 401)
+    error_of(client.get("/api/v1/auth/me"), 401)
+    error_of(client.get("/api/v1/poll", {"timeout": "0"}), 401)
+    error_of(APIClient().get("/api/v1/poll", {"timeout": "0", "token": token}), 401)
 
 
 def test_a_token_in_the_query_string_does_not_authenticate_the_rest_api(alice):
     token = str(AccessToken.for_user(alice))
 
-    assert_error(APIClient().get("/api/v1/auth/me", {"token": token}), 401)
+    error_of(APIClient().get("/api/v1/auth/me", {"token": token}), 401)

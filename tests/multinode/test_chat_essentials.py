@@ -15,7 +15,7 @@ from tests.realtime.sse import SSEClient
 pytestmark = pytest.mark.multinode
 
 
-def bearer(user) -> dict:
+def auth_headers(user) -> dict:
     return {"Authorization": f"Bearer {token_for(user)}"}
 
 
@@ -31,7 +31,7 @@ def send(base: str, user, conversation_id: int, body: str, **extra) -> dict:
     response = httpx.post(
         f"{base}/api/v1/conversations/{conversation_id}/messages",
         json={"body": body, "client_id": str(uuid.uuid4()), **extra},
-        headers=bearer(user),
+        headers=auth_headers(user),
         timeout=10,
     )
     assert response.status_code == 201, response.text
@@ -51,7 +51,7 @@ def test_reactions_and_mentions_reach_members_on_another_node(daphne_nodes, comm
         assert mention["notification"]["message_id"] == message["id"]
 
         url = f"{node_a.url}/api/v1/messages/{message['id']}/reactions/{quote('👍')}"
-        assert httpx.put(url, headers=bearer(carol), timeout=10).status_code == 200
+        assert httpx.put(url, headers=auth_headers(carol), timeout=10).status_code == 200
         seen_by_bob = bob_stream.next("message.reactions", timeout=10).json
         seen_by_carol = carol_stream.next("message.reactions", timeout=10).json
         assert seen_by_bob == {
@@ -79,7 +79,7 @@ def test_nginx_sends_attachment_bytes_only_to_members(
     uploaded = httpx.post(
         f"{proxy.url}/api/v1/conversations/{conversation.pk}/attachments",
         files={"file": ("beach.png", image, "application/octet-stream")},
-        headers=bearer(alice),
+        headers=auth_headers(alice),
         timeout=10,
     )
     assert uploaded.status_code == 201, uploaded.text
@@ -88,22 +88,24 @@ def test_nginx_sends_attachment_bytes_only_to_members(
     send(proxy.url, alice, conversation.pk, "", attachment_ids=[attachment["id"]])
 
     # Through nginx: the bytes, with the node's headers.
-    downloaded = httpx.get(f"{proxy.url}{attachment['url']}", headers=bearer(bob), timeout=10)
+    downloaded = httpx.get(f"{proxy.url}{attachment['url']}", headers=auth_headers(bob), timeout=10)
     assert downloaded.status_code == 200
     assert downloaded.content == image
     assert downloaded.headers["content-type"] == "image/png"
     assert downloaded.headers["content-disposition"].startswith("inline")
     assert downloaded.headers["x-content-type-options"] == "nosniff"
-    thumbnail = httpx.get(f"{proxy.url}{attachment['thumbnail_url']}", headers=bearer(bob))
+    thumbnail = httpx.get(f"{proxy.url}{attachment['thumbnail_url']}", headers=auth_headers(bob))
     assert thumbnail.status_code == 200 and thumbnail.content[:4] == b"RIFF"
 
     # A node itself only names the file for nginx: it never streams the bytes.
-    direct = httpx.get(f"{nodes[0].url}{attachment['url']}", headers=bearer(bob), timeout=10)
+    direct = httpx.get(f"{nodes[0].url}{attachment['url']}", headers=auth_headers(bob), timeout=10)
     assert direct.headers["x-accel-redirect"].startswith("/_protected/attachments/")
     assert direct.content == b""
 
     # Outsiders, and anyone asking nginx for the internal location, get nothing.
-    denied = httpx.get(f"{proxy.url}{attachment['url']}", headers=bearer(outsider), timeout=10)
+    denied = httpx.get(
+        f"{proxy.url}{attachment['url']}", headers=auth_headers(outsider), timeout=10
+    )
     assert denied.status_code == 404 and denied.json()["error"]["code"] == "attachment_not_found"
     internal = httpx.get(f"{proxy.url}{direct.headers['x-accel-redirect']}", timeout=10)
     assert internal.status_code == 404
@@ -117,8 +119,8 @@ def test_nginx_lets_big_uploads_through_and_the_node_answers_413(
     env = {"MEDIA_ROOT": str(tmp_path / "media"), "ATTACHMENT_MAX_BYTES": str(2 * 1024 * 1024)}
     proxy = nginx_proxy([daphne_nodes("upload-a", **env)], media_root=tmp_path / "media")
     url = f"{proxy.url}/api/v1/conversations/{conversation.pk}/attachments"
-    fits = httpx.post(url, files={"file": ("a.bin", b"a" * 1_500_000)}, headers=bearer(alice))
+    fits = httpx.post(url, files={"file": ("a.bin", b"a" * 1_500_000)}, headers=auth_headers(alice))
     assert fits.status_code == 201, fits.text  # over nginx's default 1m for other paths
-    over = httpx.post(url, files={"file": ("b.bin", b"b" * 3_000_000)}, headers=bearer(alice))
+    over = httpx.post(url, files={"file": ("b.bin", b"b" * 3_000_000)}, headers=auth_headers(alice))
     assert over.status_code == 413
     assert over.json()["error"]["code"] == "attachment_too_large"

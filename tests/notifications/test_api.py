@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from notifications.models import ConversationMute, Notification, NotificationPreferences
 from tests.chat.helpers import send
-from tests.conftest import client_for
 from tests.factories import NotificationFactory, PushSubscriptionFactory, UserFactory
+from tests.helpers import client_for, error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -15,12 +15,6 @@ COUNT = "/api/v1/notifications/unread-count"
 READ_ALL = "/api/v1/notifications/read-all"
 PREFERENCES = "/api/v1/notifications/preferences"
 SUBSCRIPTIONS = "/api/v1/notifications/push-subscriptions"
-
-
-def assert_error(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert set(response.json()) == {"error"}
-    return response.json()["error"]
 
 
 def test_inbox_lists_own_notifications_newest_first(alice, bob, chat, bob_client):
@@ -56,7 +50,7 @@ def test_inbox_filters_unread_and_types(bob, bob_client):
 
 
 def test_inbox_rejects_an_unknown_type(bob_client):
-    error = assert_error(bob_client.get(INBOX, {"type": "nope"}), 400)
+    error = error_of(bob_client.get(INBOX, {"type": "nope"}), 400)
     assert "type" in error["fields"]
 
 
@@ -110,14 +104,14 @@ def test_another_users_notification_does_not_exist_for_you(alice, bob, alice_cli
     read = alice_client.post(f"{INBOX}/{theirs.pk}/read")
     delete = alice_client.delete(f"{INBOX}/{theirs.pk}")
 
-    assert assert_error(read, 404)["code"] == "notification_not_found"
-    assert assert_error(delete, 404)["code"] == "notification_not_found"
+    assert error_of(read, 404)["code"] == "notification_not_found"
+    assert error_of(delete, 404)["code"] == "notification_not_found"
     theirs.refresh_from_db()
     assert theirs.read_at is None
 
 
 def test_unknown_notification_is_404(bob_client):
-    assert_error(bob_client.post(f"{INBOX}/999999/read"), 404)
+    error_of(bob_client.post(f"{INBOX}/999999/read"), 404)
 
 
 def test_read_all_marks_every_unread_one(bob, bob_client):
@@ -148,7 +142,7 @@ def test_read_all_can_be_limited_to_a_conversation_and_types(bob, bob_client):
 
 
 def test_read_all_rejects_bad_input(bob_client):
-    error = assert_error(bob_client.post(READ_ALL, {"conversation_id": "x"}, format="json"), 400)
+    error = error_of(bob_client.post(READ_ALL, {"conversation_id": "x"}, format="json"), 400)
     assert "conversation_id" in error["fields"]
 
 
@@ -257,7 +251,7 @@ def test_put_preferences_lists_only_mutes_in_force(alice, bob, chat, bob_client)
     ],
 )
 def test_put_preferences_rejects_bad_input(bob, bob_client, payload, field):
-    error = assert_error(bob_client.put(PREFERENCES, payload, format="json"), 400)
+    error = error_of(bob_client.put(PREFERENCES, payload, format="json"), 400)
     assert field in error["fields"]
     assert not NotificationPreferences.objects.filter(user=bob, time_zone="Mars/Olympus").exists()
 
@@ -267,7 +261,7 @@ def test_cannot_mute_a_conversation_one_is_not_in(alice, bob, chat):
     response = client_for(carol).put(
         PREFERENCES, {"mutes": [{"conversation_id": chat.pk}]}, format="json"
     )
-    assert "mutes" in assert_error(response, 400)["fields"]
+    assert "mutes" in error_of(response, 400)["fields"]
 
 
 SUBSCRIPTION = {
@@ -291,7 +285,7 @@ def test_register_and_unregister_a_push_subscription(bob, bob_client, alice_clie
     assert [item["endpoint"] for item in listed] == [SUBSCRIPTION["endpoint"]]
 
     subscription_id = created.json()["id"]
-    assert_error(alice_client.delete(f"{SUBSCRIPTIONS}/{subscription_id}"), 404)
+    error_of(alice_client.delete(f"{SUBSCRIPTIONS}/{subscription_id}"), 404)
     assert bob_client.delete(f"{SUBSCRIPTIONS}/{subscription_id}").status_code == 204
     assert bob_client.get(SUBSCRIPTIONS).json() == []
 
@@ -304,14 +298,14 @@ def test_unregister_by_endpoint(bob_client):
     )
 
     assert response.status_code == 204
-    assert_error(
+    error_of(
         bob_client.delete(SUBSCRIPTIONS, {"endpoint": SUBSCRIPTION["endpoint"]}, format="json"),
         404,
     )
 
 
 def test_push_subscription_needs_keys(bob_client):
-    error = assert_error(
+    error = error_of(
         bob_client.post(SUBSCRIPTIONS, {"endpoint": "https://push.example.com/x"}, format="json"),
         400,
     )

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 
 from notifications.models import Delivery, DeliveryDailyStat
-from tests.conftest import client_for
 from tests.factories import DeliveryFactory, NotificationFactory, UserFactory
+from tests.helpers import client_for
 from tests.notifications.helpers import queued_jobs, run_due_jobs
 
 pytestmark = pytest.mark.django_db

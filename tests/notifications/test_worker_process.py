@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from notifications.models import Delivery, Notification
-from tests.conftest import client_for
+from tests.helpers import client_for
 from tests.notifications.servers import BrowserKeys, LocalServer, vapid_claims
 from tests.servers import PROJECT_ROOT, database_url_from_settings, log_tail
 from tests.waiting import wait_until

@@ -12,8 +12,8 @@ import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from config.logging import JsonFormatter, PlainFormatter, RequestContextFilter, scrub
-from tests.conftest import client_for
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import client_for
 from tests.servers import PROJECT_ROOT
 
 PRODUCTION_DAPHNE_ARGS = ("-v", "0")

@@ -3,8 +3,8 @@ from rest_framework.test import APIClient
 
 from realtime import actions, topic_channel
 from realtime.models import StoredEvent, Topic, TopicSubscription
-from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 

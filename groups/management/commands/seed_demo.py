@@ -3,6 +3,10 @@ import uuid
 from django.core.management.base import BaseCommand
 
 from accounts.models import User
+from chat import actions as chat_actions
+from chat.models import Conversation
+from groups import actions as group_actions
+from groups.models import Group
 
 DEMO_PASSWORD = "parley-demo-2026"  # noqa: S105 - printed for the quick start on purpose
 DEMO_USERS = [("alice", "Alice Liddell"), ("bob", "Bob Marley")]
@@ -43,10 +47,6 @@ class Command(BaseCommand):
 
     def _seed_conversations(self, alice: User, bob: User) -> None:
         # Through the actions, as the app itself would: unread counts and events included.
-        from chat import actions as chat_actions
-        from groups import actions as group_actions
-        from groups.models import Group
-
         users = {"alice": alice, "bob": bob}
         direct, _ = chat_actions.get_or_create_direct_conversation(user=alice, other_id=bob.pk)
         self._send(direct, DIRECT_MESSAGES, users, "direct")
@@ -61,9 +61,7 @@ class Command(BaseCommand):
         self._send(group.conversation, GROUP_MESSAGES, users, "group")
         self.stdout.write(f"ready    conversation alice-bob, group {DEMO_GROUP!r}")
 
-    def _send(self, conversation, messages: list, users: dict, label: str) -> None:
-        from chat import actions as chat_actions
-
+    def _send(self, conversation: Conversation, messages: list, users: dict, label: str) -> None:
         for index, (author, body) in enumerate(messages):
             chat_actions.send_message(
                 author=users[author],
