@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "groups",
     "notifications",
     "realtime",
-    "operations",  # deploy commands: check_deploy, wait_for_db, migrate_locked
+    "config.operations",  # deploy commands: check_deploy, wait_for_db, migrate_locked
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-from operations.management.commands.migrate_locked import MIGRATION_LOCK_KEY
+from config.operations.management.commands.migrate_locked import MIGRATION_LOCK_KEY
 from tests.operations.commands import run_manage
 from tests.servers import database_url_from_settings
 
