@@ -305,7 +305,7 @@ SEARCH_QUERY_MAX_LENGTH = env.int("SEARCH_QUERY_MAX_LENGTH", default=200)
 # --- Real time ---------------------------------------------------------------
 
 EVENTSTREAM_STORAGE_CLASS = "realtime.storage.EventLogStorage"
-EVENTSTREAM_CHANNELMANAGER_CLASS = "realtime.channels.ParleyChannelManager"
+EVENTSTREAM_CHANNELMANAGER_CLASS = "realtime.channel_access.ParleyChannelManager"
 EVENT_RETENTION = timedelta(days=env.int("EVENT_RETENTION_DAYS", default=7))
 SSE_HEARTBEAT_SECONDS = env.int("SSE_HEARTBEAT_SECONDS", default=15)
 SSE_MAX_STREAMS_PER_NODE = env.int("SSE_MAX_STREAMS_PER_NODE", default=20000)

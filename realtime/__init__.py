@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
+from realtime.channel_names import BROADCAST_CHANNEL, topic_channel, user_channel
+
 if TYPE_CHECKING:
     from config.bulk import BulkWrite
 
@@ -64,12 +66,12 @@ async def apublish_ephemeral(
     await apublish_ephemeral(event_type, payload, user_ids=user_ids, channels=channels)
 
 
-def user_channel(user_id: int) -> str:
-    return f"user-{user_id}"
-
-
-def topic_channel(name: str) -> str:
-    return f"topic-{name}"
-
-
-BROADCAST_CHANNEL = "broadcast"
+__all__ = [
+    "BROADCAST_CHANNEL",
+    "apublish_ephemeral",
+    "batched",
+    "publish",
+    "publish_ephemeral",
+    "topic_channel",
+    "user_channel",
+]

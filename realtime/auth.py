@@ -106,7 +106,7 @@ def _claims_user(user_id: int):
 async def authenticate_write(request: LeanRequest):
     """The caller of a lean write, by `Authorization: Bearer` (the token's claims and the
     node's revoked set: no query) or by the browser session, whose writes need CSRF."""
-    from realtime.router import get_router
+    from realtime.event_router import get_router
 
     # The router loads the revoked set and follows its changes (once per process).
     await get_router().ensure_started()

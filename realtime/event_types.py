@@ -25,3 +25,16 @@ ALL = (
     GROUP_ROLE_UPDATED, GROUP_UPDATED, GROUP_DELETED, NOTIFICATION_NEW, TYPING, PRESENCE,
     TOPIC_MESSAGE,
 )  # fmt: skip
+
+# --- Stream control events --------------------------------------------------------------------
+# Sent by a stream itself (SSE, WebSocket, long poll), not published by a domain action.
+STREAM_OPEN = "stream-open"
+STREAM_RESET = "stream-reset"
+STREAM_RECONNECT = "stream-reconnect"
+KEEP_ALIVE = "keep-alive"
+
+STREAM_CONTROL = (STREAM_OPEN, STREAM_RESET, STREAM_RECONNECT, KEEP_ALIVE)
+
+# Published (ephemeral) on a user's channel to make their open streams reconnect, e.g. after
+# their topic subscriptions changed; the streams turn it into STREAM_RECONNECT.
+RECONNECT_REQUEST = "stream.control"

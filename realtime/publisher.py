@@ -12,7 +12,8 @@ from django.db import transaction
 from django_eventstream.event import Event
 
 from config.bulk import BulkWrite
-from realtime import fanout, user_channel
+from realtime import fanout
+from realtime.channel_names import user_channel
 from realtime.storage import storage_instance
 
 logger = logging.getLogger(__name__)

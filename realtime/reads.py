@@ -15,8 +15,8 @@ from collections.abc import Iterable
 
 from django.db import connections
 
-from realtime import topic_channel
-from realtime.channels import MAX_TOPICS_PER_STREAM, channels_for_user
+from realtime.channel_access import MAX_TOPICS_PER_STREAM, channels_for_user
+from realtime.channel_names import topic_channel
 from realtime.db import async_enabled, fetch_all, run_db
 from realtime.models import ChannelCounter, StoredEvent, Topic, TopicSubscription
 from realtime.storage import (

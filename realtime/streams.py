@@ -18,16 +18,10 @@ from urllib.parse import unquote
 from django_eventstream.utils import make_id, parse_last_event_id
 from django_eventstream.views import Listener, get_listener_manager
 
-from realtime import metrics, reads
-from realtime.router import get_router
+from realtime import event_types, metrics, reads
+from realtime.event_router import get_router
 
 CATCHUP_BATCH = 100
-
-RESET = "stream-reset"
-RECONNECT = "stream-reconnect"
-# Sent on a user's channel to make their open streams reconnect, e.g. after their
-# topic subscriptions changed (a stream's channel list is fixed when it opens).
-CONTROL = "stream.control"
 
 
 class InvalidResumeId(ValueError):
@@ -175,7 +169,7 @@ class Connection:
         for channel, events in queued.items():
             for event in events:
                 if event.id is None:  # ephemeral: typing, presence, stream control
-                    if event.type == CONTROL:
+                    if event.type == event_types.RECONNECT_REQUEST:
                         self._closing = json.loads(event.data).get("reason", "reconnect")
                     else:
                         frames.append(Frame(event.type, event.data))
@@ -200,7 +194,7 @@ class Connection:
             self.positions.update(catchup.resets)
             metrics.STREAM_RESETS.inc()
             data = json.dumps({"channels": sorted(catchup.resets)})
-            frames.append(Frame(RESET, data, self.event_id))
+            frames.append(Frame(event_types.STREAM_RESET, data, self.event_id))
         for channel, events in catchup.events.items():
             for event in events:
                 self.positions[channel] = event.id

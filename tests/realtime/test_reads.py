@@ -7,7 +7,7 @@ from django.db import OperationalError
 
 from realtime import db as realtime_db
 from realtime import reads
-from realtime.channels import channels_for_user
+from realtime.channel_access import channels_for_user
 from realtime.models import StoredEvent, Topic, TopicSubscription
 from realtime.storage import read_since, storage_instance
 from tests.factories import UserFactory

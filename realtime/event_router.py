@@ -19,7 +19,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django_eventstream.views import get_listener_manager
 
-from realtime import metrics, node, nodes, presence, revocations
+from realtime import metrics, node_registry, node_state, presence, revocations
 from realtime.db import run_db
 from realtime.fanout import MESSAGE_TYPE, from_message, group_name
 from realtime.storage import storage_instance
@@ -71,7 +71,7 @@ class NodeRouter:
                 asyncio.create_task(self._sweep_forever(), name="realtime-sweep"),
                 asyncio.create_task(self._refresh_presence(), name="realtime-presence"),
                 asyncio.create_task(self._flush_presence(), name="realtime-presence-flush"),
-                asyncio.create_task(self._report_forever(), name="realtime-report"),
+                asyncio.create_task(node_registry.report_forever(), name="realtime-report"),
             ]
             from realtime import shutdown
 
@@ -100,7 +100,7 @@ class NodeRouter:
         if connection.transient:
             self._presence_change(connection.user_id, online=True)
             return
-        node.stream_opened()
+        node_state.stream_opened()
         metrics.STREAMS_OPEN.inc()
         metrics.STREAM_CONNECTIONS.inc()
         self.user_refs[connection.user_id] += 1
@@ -129,7 +129,7 @@ class NodeRouter:
             await self._release_channel(channel)
         if connection.transient:
             return
-        node.stream_closed()
+        node_state.stream_closed()
         metrics.STREAMS_OPEN.dec()
         metrics.STREAM_DISCONNECTIONS.inc()
         self.user_refs[connection.user_id] -= 1
@@ -273,19 +273,6 @@ class NodeRouter:
                 await run_db(presence.settle_lapsed_once)
             except Exception:  # retried next interval
                 logger.warning("settling lapsed presence failed", exc_info=True)
-
-    async def _report_forever(self) -> None:
-        from config.health import node_state
-
-        while True:
-            try:
-                state = await node_state()
-                await run_db(nodes.report, state)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.debug("node report failed", exc_info=True)
-            await asyncio.sleep(nodes.TTL_SECONDS / 3)
 
 
 _routers: dict[asyncio.AbstractEventLoop, NodeRouter] = {}
