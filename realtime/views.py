@@ -15,10 +15,10 @@ from django_eventstream.utils import add_default_headers, sse_encode_error, sse_
 
 from config.errors import error_body
 from realtime import event_types, metrics, node_state
-from realtime.asgi import SEND_BUFFER_PROBE
 from realtime.auth import StreamAuthError, StreamUser, authenticate_stream
 from realtime.channel_names import BROADCAST_CHANNEL, user_channel
 from realtime.event_router import get_router
+from realtime.send_buffer import SEND_BUFFER_PROBE
 from realtime.streams import (
     Connection,
     Frame,
