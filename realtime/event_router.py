@@ -1,37 +1,57 @@
-"""This node's side of the fan-out: channel-layer groups in, local listeners out.
+"""This node's event router: channel-layer groups in, local listeners out.
 
 One `NodeRouter` per process joins the layer group of every channel that has a
-local listener and leaves it when the last one goes. It hands incoming events
-to django-eventstream's listener manager, watches the layer with a ping so it
-notices an outage, and after one makes every listener catch up from the event
-log. A periodic sweep compares the log's counters with what listeners have
-seen, so an event whose live push was lost still arrives.
+local listener and leaves it when the last one goes, and hands the events that
+arrive to django-eventstream's listener manager, whose per-listener queues the
+streams read (realtime.streams). It only records what the node's other concerns
+act on: the users whose first or last stream came or went (realtime.presence),
+when the layer last answered a ping (realtime.resync). Each concern runs its own
+loop; realtime.node_startup starts them.
 """
 
 import asyncio
-import logging
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
 from channels.layers import get_channel_layer
-from django.conf import settings
-from django_eventstream.views import get_listener_manager
+from django_eventstream.views import Listener, get_listener_manager
 
-from realtime import metrics, node_registry, node_state, presence, revocations
+from realtime import metrics, node_state, revocations
 from realtime.db import run_db
 from realtime.fanout import MESSAGE_TYPE, from_message, group_name
-from realtime.storage import storage_instance
-
-if TYPE_CHECKING:
-    from realtime.streams import Connection
-
-logger = logging.getLogger(__name__)
 
 PING_TYPE = "node.ping"
-PRESENCE_BATCH_SECONDS = 0.2
-LAYER_SILENCE_SECONDS = 15.0
+
+
+class Subscriber:
+    """One stream as the router sees it: a user's listener on some channels, its position in
+    each, and what the node asks of it (catch up from the log, close). realtime.streams'
+    Connection is one."""
+
+    def __init__(self, *, user_id: int, channels: list[str]) -> None:
+        self.user_id = user_id
+        self.channels = channels
+        self.positions: dict[str, int] = {}
+        self.listener = Listener()
+        self.listener.user_id = user_id
+        self.listener.channels = set(channels)
+        self.needs_catchup = True
+        self.closing: str | None = None
+        # A long poll: it neither counts as an open stream nor announces going offline.
+        self.transient = False
+
+    def request_resync(self) -> None:
+        self.needs_catchup = True
+        self.listener.aevent.set()
+
+    def close(self, reason: str) -> None:
+        self.closing = reason
+        self.listener.aevent.set()
+
+    def is_behind(self, counters: dict[str, int]) -> bool:
+        return any(
+            counters.get(channel, 0) > self.positions.get(channel, 0) for channel in self.channels
+        )
 
 
 class NodeRouter:
@@ -39,49 +59,29 @@ class NodeRouter:
         self.node_channel: str | None = None
         self.channel_refs: Counter[str] = Counter()
         self.user_refs: Counter[int] = Counter()
-        self.connections: set[Connection] = set()
+        self.connections: set[Subscriber] = set()
         self.layer_healthy = True
-        self._last_pong = time.monotonic()
-        self._start_lock = asyncio.Lock()
-        self._presence_changes: dict[int, bool] = {}
-        self._presence_pending = asyncio.Event()
-        self._tasks: list[asyncio.Task] = []
+        self.last_pong = time.monotonic()
+        self.start_lock = asyncio.Lock()
+        # Users whose first stream opened (True) or last one closed (False) since
+        # realtime.presence last took them.
+        self.presence_changes: dict[int, bool] = {}
+        self.presence_pending = asyncio.Event()
+        self.tasks: list[asyncio.Task] = []
 
-    # --- lifecycle -------------------------------------------------------------
-
-    async def ensure_started(self) -> None:
-        if self.node_channel is not None:
-            return
-        async with self._start_lock:
-            if self.node_channel is not None:
-                return
-            # Stream opens and catch-ups wait on the database in worker threads; the loop's
-            # default pool (cores + 4 threads) would queue a reconnect storm behind a few.
-            asyncio.get_running_loop().set_default_executor(
-                ThreadPoolExecutor(settings.REALTIME_DB_THREADS, thread_name_prefix="realtime-db")
-            )
-            layer = get_channel_layer()
-            node_channel = await layer.new_channel("node.")
-            await layer.group_add(revocations.CONTROL_GROUP, node_channel)
-            await run_db(revocations.load)
-            self.node_channel = node_channel
-            self._tasks = [
-                asyncio.create_task(self._receive_forever(), name="realtime-receive"),
-                asyncio.create_task(self._watch_layer(), name="realtime-watchdog"),
-                asyncio.create_task(self._sweep_forever(), name="realtime-sweep"),
-                asyncio.create_task(self._refresh_presence(), name="realtime-presence"),
-                asyncio.create_task(self._flush_presence(), name="realtime-presence-flush"),
-                asyncio.create_task(node_registry.report_forever(), name="realtime-report"),
-            ]
-            from realtime import shutdown
-
-            shutdown.install()
+    async def join_layer(self) -> None:
+        """This node's own layer channel, in the control group (realtime.node_startup)."""
+        layer = get_channel_layer()
+        node_channel = await layer.new_channel("node.")
+        await layer.group_add(revocations.CONTROL_GROUP, node_channel)
+        await run_db(revocations.load)
+        self.node_channel = node_channel
 
     # --- listeners ---------------------------------------------------------------
 
-    async def attach(self, connection: "Connection") -> None:
-        """Join the layer groups this connection needs, then start queueing for it."""
-        await self.ensure_started()
+    async def attach(self, connection: Subscriber) -> None:
+        """Join the layer groups this connection needs, then start queueing for it (the node
+        has started: realtime.node_startup)."""
         layer = get_channel_layer()
         joined: list[str] = []
         try:
@@ -107,7 +107,7 @@ class NodeRouter:
         if self.user_refs[connection.user_id] == 1:
             self._presence_change(connection.user_id, online=True)
 
-    async def add_channels(self, connection: "Connection", channels: list[str]) -> None:
+    async def add_channels(self, connection: Subscriber, channels: list[str]) -> None:
         """Extend an attached connection with more channels (its topics, found on open)."""
         layer = get_channel_layer()
         manager = get_listener_manager()
@@ -120,7 +120,7 @@ class NodeRouter:
         connection.listener.channels.update(channels)
         manager.add_listener(connection.listener)
 
-    async def detach(self, connection: "Connection") -> None:
+    async def detach(self, connection: Subscriber) -> None:
         if connection not in self.connections:
             return
         self.connections.discard(connection)
@@ -138,10 +138,10 @@ class NodeRouter:
             self._presence_change(connection.user_id, online=False)
 
     def _presence_change(self, user_id: int, *, online: bool) -> None:
-        # Batched off the open/close path: a reconnect storm costs a few cache round
-        # trips per batch instead of several per stream.
-        self._presence_changes[user_id] = online
-        self._presence_pending.set()
+        # Batched off the open/close path (realtime.presence announces them): a reconnect
+        # storm costs a few cache round trips per batch instead of several per stream.
+        self.presence_changes[user_id] = online
+        self.presence_pending.set()
 
     async def _release_channel(self, channel: str) -> None:
         self.channel_refs[channel] -= 1
@@ -170,9 +170,9 @@ class NodeRouter:
         for connection in list(self.connections):
             connection.close(reason)
 
-    # --- background tasks ----------------------------------------------------------
+    # --- the layer ------------------------------------------------------------------
 
-    async def _receive_forever(self) -> None:
+    async def receive_forever(self) -> None:
         layer = get_channel_layer()
         manager = get_listener_manager()
         while True:
@@ -188,91 +188,9 @@ class NodeRouter:
             if kind == MESSAGE_TYPE:
                 manager.add_to_queues(message["channel"], from_message(message))
             elif kind == PING_TYPE:
-                self._last_pong = time.monotonic()
+                self.last_pong = time.monotonic()
             elif kind in (revocations.REVOKE_TYPE, revocations.RESTORE_TYPE):
                 self.close_users(revocations.apply(message), reason="revoked")
-
-    async def _watch_layer(self) -> None:
-        """Ping our own channel through the layer, to notice an outage and the recovery.
-
-        An outage is a ping the layer refuses, or no pong for LAYER_SILENCE_SECONDS (a
-        busy event loop delays pongs by seconds, which is not an outage). On recovery
-        the streams that missed events catch up from the log: one counters query finds
-        them, so a node with thousands of streams does not re-read them all.
-        """
-        layer = get_channel_layer()
-        interval = settings.REALTIME_PING_SECONDS
-        while True:
-            await asyncio.sleep(interval)
-            refused = False
-            try:
-                await asyncio.wait_for(
-                    layer.send(self.node_channel, {"type": PING_TYPE}), timeout=interval
-                )
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - an outage is what we are watching for
-                metrics.CHANNEL_LAYER_ERRORS.inc()
-                refused = True
-            silent_for = time.monotonic() - self._last_pong
-            if (refused or silent_for > LAYER_SILENCE_SECONDS) and self.layer_healthy:
-                self.layer_healthy = False
-                self._last_pong = 0.0
-                logger.warning("channel layer unavailable; streams will catch up from the log")
-            elif not self.layer_healthy and not refused and silent_for <= 2 * interval:
-                self.layer_healthy = True
-                metrics.CHANNEL_LAYER_RECONNECTS.inc()
-                logger.warning("channel layer back; replaying what streams missed")
-                await self._resync_behind()
-
-    async def _resync_behind(self) -> None:
-        """Make every stream that is behind the event log's counters catch up."""
-        if not self.connections:
-            return
-        try:
-            counters = await run_db(storage_instance.get_current_ids, list(self.channel_refs))
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the database may be down too: catch up everyone
-            logger.warning("event-log counters unavailable; every stream catches up", exc_info=True)
-            self.resync_all()
-            return
-        for connection in list(self.connections):
-            if connection.is_behind(counters):
-                connection.request_resync()
-
-    async def _sweep_forever(self) -> None:
-        """Safety net: a listener whose live push was lost still gets the event."""
-        while True:
-            await asyncio.sleep(settings.REALTIME_SWEEP_SECONDS)
-            await self._resync_behind()
-
-    async def _flush_presence(self) -> None:
-        while True:
-            await self._presence_pending.wait()
-            await asyncio.sleep(PRESENCE_BATCH_SECONDS)
-            self._presence_pending.clear()
-            changes, self._presence_changes = self._presence_changes, {}
-            # Decide on the state now: a user who left and came back within the batch stays.
-            online = [user_id for user_id, up in changes.items() if up]
-            offline = [
-                user_id
-                for user_id, up in changes.items()
-                if not up and user_id not in self.user_refs
-            ]
-            await presence.users_connected(online)
-            await presence.users_disconnected(offline)
-
-    async def _refresh_presence(self) -> None:
-        while True:
-            await asyncio.sleep(settings.PRESENCE_TTL_SECONDS / 3)
-            if self.user_refs:
-                await presence.refresh(list(self.user_refs))
-            # One node per interval settles the users of crashed nodes.
-            try:
-                await run_db(presence.settle_lapsed_once)
-            except Exception:  # retried next interval
-                logger.warning("settling lapsed presence failed", exc_info=True)
 
 
 _routers: dict[asyncio.AbstractEventLoop, NodeRouter] = {}

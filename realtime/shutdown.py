@@ -23,6 +23,7 @@ import time
 from django.conf import settings
 
 from realtime import node_state
+from realtime.event_router import get_router
 
 logger = logging.getLogger(__name__)
 _installed = False
@@ -43,8 +44,6 @@ def install() -> None:
 
 
 async def drain_and_exit() -> None:
-    from realtime.event_router import get_router
-
     if node_state.is_draining():
         return
     node_state.start_draining()
