@@ -333,7 +333,7 @@ REALTIME_PING_SECONDS = env.float("REALTIME_PING_SECONDS", default=1.0)
 REALTIME_SWEEP_SECONDS = env.float("REALTIME_SWEEP_SECONDS", default=10.0)
 SHUTDOWN_GRACE_SECONDS = env.float("SHUTDOWN_GRACE_SECONDS", default=5.0)
 # Stream opens and catch-ups read PostgreSQL on the event loop through a small async pool
-# of their own (realtime/reads.py) instead of hopping to worker threads.
+# of their own (realtime.storage, the async reads) instead of hopping to worker threads.
 REALTIME_ASYNC_READS = env.bool("REALTIME_ASYNC_READS", default=True)
 REALTIME_ASYNC_READ_CONNECTIONS = env.int("REALTIME_ASYNC_READ_CONNECTIONS", default=4)
 # Worker threads for the real-time paths' database work: as many as the pool has connections.

@@ -18,8 +18,9 @@ from urllib.parse import unquote
 from django_eventstream.utils import make_id, parse_last_event_id
 from django_eventstream.views import get_listener_manager
 
-from realtime import event_types, metrics, node_startup, reads
+from realtime import event_types, metrics, node_startup
 from realtime.event_router import Subscriber, get_router
+from realtime.storage import storage_instance
 
 CATCHUP_BATCH = 100
 
@@ -81,7 +82,9 @@ class Connection(Subscriber):
         await router.attach(self)
         topics: list[str] = []
         if self._find_topics:
-            topics, current = await reads.topics_and_current_ids(self.user_id, self.channels)
+            topics, current = await storage_instance.atopics_and_current_ids(
+                self.user_id, self.channels
+            )
             if topics:
                 # Subscribed after their positions were read: the first read catches up.
                 await router.add_channels(self, topics)
@@ -89,7 +92,7 @@ class Connection(Subscriber):
             self.resumed = bool(self._resume)
         else:
             missing = [channel for channel in self.channels if channel not in self._resume]
-            current = await reads.current_ids(missing) if missing else {}
+            current = await storage_instance.acurrent_ids(missing) if missing else {}
         self.positions = {
             **{channel: current.get(channel, 0) for channel in self.channels},
             **self._resume,
@@ -160,7 +163,7 @@ class Connection(Subscriber):
         return frames
 
     async def _catch_up(self) -> list[Frame]:
-        catchup = await reads.events_since(dict(self.positions), limit=CATCHUP_BATCH)
+        catchup = await storage_instance.aevents_since(dict(self.positions), limit=CATCHUP_BATCH)
         frames: list[Frame] = []
         if catchup.resets:
             self.positions.update(catchup.resets)
