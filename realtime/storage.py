@@ -73,6 +73,24 @@ def _with_ids(
     return events
 
 
+def _staged_rows(planned: list[tuple[str, str, str]], counts: Counter) -> list[dict]:
+    """stage_batch's rows: channel, position among its events here, their count, type, data."""
+    positions: dict[str, int] = {}
+    rows = []
+    for channel, event_type, data in planned:
+        positions[channel] = positions.get(channel, 0) + 1
+        rows.append(
+            {
+                "c": channel,
+                "p": positions[channel],
+                "n": counts[channel],
+                "t": event_type,
+                "d": data,
+            }
+        )
+    return rows
+
+
 class EventLogStorage(StorageBase):
     def append_events(self, channels: Iterable[str], event_type: str, data: str) -> list[Event]:
         """Append one event (JSON text) to every channel; returns them with their ids."""
@@ -122,19 +140,7 @@ class EventLogStorage(StorageBase):
             f"ON CONFLICT (channel) DO UPDATE SET last_id = {table}.last_id + EXCLUDED.last_id "
             "RETURNING channel, last_id"
         )
-        positions: dict[str, int] = {}
-        rows = []
-        for channel, event_type, data in planned:
-            positions[channel] = positions.get(channel, 0) + 1
-            rows.append(
-                {
-                    "c": channel,
-                    "p": positions[channel],
-                    "n": counts[channel],
-                    "t": event_type,
-                    "d": data,
-                }
-            )
+        rows = _staged_rows(planned, counts)
         events: list[Event] = []
 
         def stored(counter_rows: list[tuple]) -> None:
