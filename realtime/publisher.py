@@ -62,17 +62,13 @@ def batched(writes: BulkWrite | None = None) -> Iterator[None]:
     if writes is None:
         _store_and_push(pending)
     elif pending:
-        storage.stage_batch(pending, writes, on_stored=_push_on_commit)
-
-
-def _push_on_commit(events: list[Event]) -> None:
-    if events:
-        transaction.on_commit(lambda: fanout.push(events))
+        # Stored when `writes` executes, then handed on to the next step: the fan-out.
+        storage.stage_batch(pending, writes, on_stored=fanout.push_on_commit)
 
 
 def _store_and_push(entries: list[tuple[list[str], str, str]]) -> list[Event]:
     events = storage.append_batch(entries)
-    _push_on_commit(events)
+    fanout.push_on_commit(events)
     return events
 
 
