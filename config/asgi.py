@@ -15,7 +15,7 @@ from config.routes import build_http_app  # noqa: E402
 use_raw_body_requests()
 django_asgi_app = SyncChainASGIHandler()
 
-from realtime.routing import build_application  # noqa: E402
+from realtime.asgi import build_application  # noqa: E402
 
 application = build_application(build_http_app(django_asgi_app))
 

@@ -1,7 +1,7 @@
 """Which handler serves an HTTP request: the node's route table.
 
-- `/events/` and `/api/v1/poll`, the long-lived streams: realtime's lean handler
-  (realtime/asgi.py), counted by the stream caps rather than the load shedder;
+- the long-lived streams (`/events/`, `/api/v1/poll`: the table in realtime/urls.py):
+  realtime's lean handler (realtime/asgi.py), counted by the stream caps, not the load shedder;
 - the hot writes (send, delivered, read, typing): the lean path (config/lean.py, views in
   chat/api/hot.py); other methods on the same paths (GET history) go on to Django;
 - everything else: Django with its middleware and DRF (config/handlers.py, config/urls.py).

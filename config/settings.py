@@ -306,7 +306,7 @@ SEARCH_QUERY_MAX_LENGTH = env.int("SEARCH_QUERY_MAX_LENGTH", default=200)
 # --- Real time ---------------------------------------------------------------
 
 EVENTSTREAM_STORAGE_CLASS = "realtime.storage.EventLogStorage"
-EVENTSTREAM_CHANNELMANAGER_CLASS = "realtime.channels.ParleyChannelManager"
+EVENTSTREAM_CHANNELMANAGER_CLASS = "realtime.channel_access.ParleyChannelManager"
 EVENT_RETENTION = timedelta(days=env.int("EVENT_RETENTION_DAYS", default=7))
 SSE_HEARTBEAT_SECONDS = env.int("SSE_HEARTBEAT_SECONDS", default=15)
 SSE_MAX_STREAMS_PER_NODE = env.int("SSE_MAX_STREAMS_PER_NODE", default=20000)
@@ -334,7 +334,7 @@ REALTIME_PING_SECONDS = env.float("REALTIME_PING_SECONDS", default=1.0)
 REALTIME_SWEEP_SECONDS = env.float("REALTIME_SWEEP_SECONDS", default=10.0)
 SHUTDOWN_GRACE_SECONDS = env.float("SHUTDOWN_GRACE_SECONDS", default=5.0)
 # Stream opens and catch-ups read PostgreSQL on the event loop through a small async pool
-# of their own (realtime/reads.py) instead of hopping to worker threads.
+# of their own (realtime.storage, the async reads) instead of hopping to worker threads.
 REALTIME_ASYNC_READS = env.bool("REALTIME_ASYNC_READS", default=True)
 REALTIME_ASYNC_READ_CONNECTIONS = env.int("REALTIME_ASYNC_READ_CONNECTIONS", default=4)
 # Worker threads for the real-time paths' database work: as many as the pool has connections.

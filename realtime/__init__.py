@@ -3,11 +3,34 @@
 Domain apps call `realtime.publish(...)` inside their action's transaction; the
 events are stored for replay in that same transaction and pushed to open
 streams once it commits.
+
+The path of one event, each step calling the next:
+
+1. `realtime.publish()` (here) hands it to `publisher`, which encodes the payload once
+   and, in `batched()`, collects the action's events;
+2. `storage` (EventLogStorage) appends it to the event log of each recipient channel,
+   giving it that channel's next id, in the action's transaction;
+3. after the commit `fanout` publishes it to the channel layer (Redis pub/sub), to the
+   group of each channel, which only the nodes with a listener on it joined;
+4. on each such node `event_router` (NodeRouter) receives it and queues it for the
+   listeners of that channel;
+5. `streams` (Connection) takes it from the queue in id order, and reads the log through
+   `storage` instead when it finds a gap or fell behind;
+6. `views` writes it as Server-Sent Events bytes (`/events/`) or answers the long poll
+   (`/api/v1/poll`), `consumers` sends it as a WebSocket frame (`/ws/`); `urls` is the
+   table of those paths and `asgi` the lean handler that serves them on a node.
+
+Beside that path: `node_startup` starts the node's loops, each in the module of its
+concern (`event_router`, `resync`, `presence`, `node_registry`), and `shutdown` drains
+on SIGTERM; `auth` and `revocations` decide who may open a stream, `channel_access`
+which channels they read.
 """
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
+
+from realtime.channel_names import BROADCAST_CHANNEL, topic_channel, user_channel
 
 if TYPE_CHECKING:
     from config.bulk import BulkWrite
@@ -64,12 +87,12 @@ async def apublish_ephemeral(
     await apublish_ephemeral(event_type, payload, user_ids=user_ids, channels=channels)
 
 
-def user_channel(user_id: int) -> str:
-    return f"user-{user_id}"
-
-
-def topic_channel(name: str) -> str:
-    return f"topic-{name}"
-
-
-BROADCAST_CHANNEL = "broadcast"
+__all__ = [
+    "BROADCAST_CHANNEL",
+    "apublish_ephemeral",
+    "batched",
+    "publish",
+    "publish_ephemeral",
+    "topic_channel",
+    "user_channel",
+]

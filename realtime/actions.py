@@ -10,15 +10,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.errors import Forbidden, NotFound
-from realtime import BROADCAST_CHANNEL, event_types, publish, publish_ephemeral, topic_channel
+from realtime import event_types, publish, publish_ephemeral
+from realtime.channel_names import BROADCAST_CHANNEL, topic_channel
 from realtime.models import ApiKey, Topic, TopicPublication, TopicSubscription, UserPublication
-from realtime.streams import CONTROL
 
 BROADCAST_TOPIC = "broadcast"
 
 
 def _reconnect_streams(user_id: int, reason: str) -> None:
-    publish_ephemeral(CONTROL, {"reason": reason}, user_ids=[user_id])
+    # A stream's channel list is fixed when it opens: it reconnects to pick up the change.
+    publish_ephemeral(event_types.STREAM_RECONNECT_REQUEST, {"reason": reason}, user_ids=[user_id])
 
 
 def _visible_topic(*, name: str, user_is_staff: bool) -> Topic:

@@ -16,6 +16,8 @@ import contextlib
 import logging
 from functools import partial
 
+from channels.auth import AuthMiddlewareStack
+from channels.routing import ProtocolTypeRouter, URLRouter
 from django.conf import settings
 from django.contrib.auth.middleware import auser
 from django.core.handlers.asgi import ASGIHandler
@@ -27,55 +29,16 @@ from django.utils.module_loading import import_string
 from config.cors import with_cors
 from config.errors import ServiceUnavailable, error_body, is_database_outage
 from realtime.db import served_by_node
+from realtime.send_buffer import SEND_BUFFER_PROBE, send_buffer_probe
+from realtime.urls import STREAM_VIEWS, websocket_urlpatterns
 
 logger = logging.getLogger(__name__)
-
-
-SEND_BUFFER_PROBE = "parley.send_buffer"
-
-
-class TransportProbe:
-    """How many response bytes the server still holds for one client, and a way to hang up.
-
-    ASGI gives an app no backpressure, and daphne buffers whatever it is sent, so a
-    client that stops reading would grow the node's memory without bound. Under
-    daphne `send` is `partial(server.handle_reply, protocol)`, whose Twisted transport
-    knows its write buffer and can abort (dropping that buffer at once).
-    """
-
-    def __init__(self, transport) -> None:
-        self._transport = transport
-
-    def buffered(self) -> int:
-        transport = self._transport
-        # Twisted's private write buffer: no public API tells its size (pinned by
-        # tests/operations/test_private_internals.py, which fails if an upgrade changes it).
-        return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
-
-    def abort(self) -> None:
-        self._transport.abortConnection()
-
-
-def send_buffer_probe(send) -> TransportProbe | None:
-    """The probe for daphne's transport; None elsewhere (another server, the test client),
-    where streams rely on the per-listener queue bound alone."""
-    protocol = send.args[0] if isinstance(send, partial) and send.args else None
-    transport = getattr(protocol, "transport", None)
-    if transport is None or not hasattr(transport, "dataBuffer"):
-        return None
-    return TransportProbe(transport)
-
-
-def realtime_routes() -> dict:
-    from realtime import views
-
-    return {"/events/": views.events, "/api/v1/poll": views.poll}
 
 
 class RealtimeHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
-        self.routes = with_cors(realtime_routes())
+        self.routes = with_cors(STREAM_VIEWS)
         self.session_store = import_string(settings.SESSION_ENGINE + ".SessionStore")
 
     def load_middleware(self, is_async: bool = False) -> None:
@@ -144,3 +107,9 @@ class RealtimeHandler(ASGIHandler):
         return JsonResponse(
             error_body("server_error", "Internal server error."), status=fallback.status_code
         )
+
+
+def build_application(http):
+    """HTTP goes to `http` (config.routes), WebSocket `/ws/` to the events consumer."""
+    websocket = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+    return ProtocolTypeRouter({"http": http, "websocket": websocket})

@@ -17,7 +17,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from config.errors import DomainError, Forbidden
 from config.lean import LeanRequest
-from realtime import revocations
+from realtime import node_startup, revocations
 from realtime.db import run_db
 
 
@@ -106,10 +106,8 @@ def _claims_user(user_id: int):
 async def authenticate_write(request: LeanRequest):
     """The caller of a lean write, by `Authorization: Bearer` (the token's claims and the
     node's revoked set: no query) or by the browser session, whose writes need CSRF."""
-    from realtime.router import get_router
-
-    # The router loads the revoked set and follows its changes (once per process).
-    await get_router().ensure_started()
+    # The node's router loads the revoked set and follows its changes (once per process).
+    await node_startup.ensure_started()
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, raw = header.partition(" ")

@@ -16,11 +16,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
-from realtime import node, revocations
+from realtime import event_types, node_state, revocations
 from realtime.auth import StreamAuthError, StreamUser, user_from_token
-from realtime.channels import channels_for_user
+from realtime.channel_access import channels_for_user
 from realtime.db import run_db
-from realtime.router import get_router
+from realtime.event_router import get_router
 from realtime.streams import Connection, Frame, InvalidResumeId, parse_resume_ids
 
 CLOSE_UNAUTHORIZED = 4401
@@ -28,7 +28,6 @@ CLOSE_BAD_REQUEST = 4400
 CLOSE_TOO_MANY_STREAMS = 4429
 CLOSE_UNAVAILABLE = 4503
 CLOSE_NODE_FULL = 4503
-KEEP_ALIVE = "keep-alive"
 
 
 class EventsConsumer(AsyncWebsocketConsumer):
@@ -67,7 +66,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         query = self._query()
-        if node.is_draining():
+        if node_state.is_draining():
             await self.close(code=CLOSE_UNAVAILABLE)
             return
         try:
@@ -75,7 +74,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
         except StreamAuthError:
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
-        if node.open_stream_count() >= settings.SSE_MAX_STREAMS_PER_NODE:
+        if node_state.open_stream_count() >= settings.SSE_MAX_STREAMS_PER_NODE:
             await self._refuse(CLOSE_NODE_FULL, "node_full")
             return
         if get_router().connections_of(user.pk) >= settings.SSE_MAX_STREAMS_PER_USER:
@@ -95,7 +94,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
         except Exception:  # noqa: BLE001 - the layer or database is down
             await self.close(code=CLOSE_UNAVAILABLE)
             return
-        await self._send_frames([Frame("stream-open", "{}", self.connection.event_id)])
+        await self._send_frames([Frame(event_types.STREAM_OPEN, "{}", self.connection.event_id)])
         self.pump = asyncio.create_task(self._pump())
 
     async def _send_frames(self, frames: list[Frame]) -> None:
@@ -112,11 +111,17 @@ class EventsConsumer(AsyncWebsocketConsumer):
             if frames is None:
                 reason = connection.closing or "closed"
                 await self._send_frames(
-                    [Frame("stream-reconnect", json.dumps({"reason": reason}), connection.event_id)]
+                    [
+                        Frame(
+                            event_types.STREAM_RECONNECT,
+                            json.dumps({"reason": reason}),
+                            connection.event_id,
+                        )
+                    ]
                 )
                 await self.close(code=1012)  # service restart: reconnect
                 return
-            await self._send_frames(frames or [Frame(KEEP_ALIVE, "", None)])
+            await self._send_frames(frames or [Frame(event_types.KEEP_ALIVE, "", None)])
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Clients only listen here; anything they send is ignored."""

@@ -17,6 +17,7 @@ Two ways, one rule each:
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -50,6 +51,17 @@ def _run_and_recycle(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 async def run_db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await sync_to_async(_run_and_recycle, thread_sensitive=False)(fn, *args, **kwargs)
+
+
+def use_worker_threads() -> None:
+    """Give the running loop REALTIME_DB_THREADS worker threads for `run_db` (node start).
+
+    Stream opens and catch-ups wait on the database in worker threads; the loop's
+    default pool (cores + 4 threads) would queue a reconnect storm behind a few.
+    """
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(settings.REALTIME_DB_THREADS, thread_name_prefix="realtime-db")
+    )
 
 
 def async_enabled() -> bool:

@@ -16,6 +16,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
+from django.db import transaction
 from django_eventstream.event import Event
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,12 @@ def push(events: Sequence[Event]) -> None:
         logger.warning("channel layer refused %d events", len(events), exc_info=True)
         return
     _count_published(events)
+
+
+def push_on_commit(events: Sequence[Event]) -> None:
+    """`push` these stored events once the current transaction commits."""
+    if events:
+        transaction.on_commit(lambda: push(events))
 
 
 def push_control(group: str, message: dict) -> None:

@@ -5,11 +5,16 @@ every PRESENCE_TTL_SECONDS / 3; the key expires a TTL after the last refresh, so
 the users of a crashed node go offline within a minute. Transitions are sent
 as ephemeral `presence` events to the user's contacts, whom the domain names
 through the PRESENCE_AUDIENCE setting (a dotted path to `f(user_id) -> ids`).
+The node's two presence loops are here too: one announces the users whose first or
+last stream on this node came or went (as the node's router recorded them), one
+keeps this node's users marked online.
 """
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,7 +25,12 @@ from django.utils.module_loading import import_string
 from realtime import event_types
 from realtime.db import run_db
 
+if TYPE_CHECKING:
+    from realtime.event_router import NodeRouter
+
 logger = logging.getLogger(__name__)
+
+PRESENCE_BATCH_SECONDS = 0.2
 
 
 def _key(user_id: int) -> str:
@@ -170,6 +180,35 @@ def settle_lapsed_once() -> list[int]:
     if not cache.add("presence:settle-lock", 1, timeout=settings.PRESENCE_TTL_SECONDS // 2 or 1):
         return []
     return expire_lapsed()
+
+
+async def flush_forever(router: "NodeRouter") -> None:
+    """Announce, in batches, the users whose first stream on this node opened or last closed."""
+    while True:
+        await router.presence_pending.wait()
+        await asyncio.sleep(PRESENCE_BATCH_SECONDS)
+        router.presence_pending.clear()
+        changes, router.presence_changes = router.presence_changes, {}
+        # Decide on the state now: a user who left and came back within the batch stays.
+        online = [user_id for user_id, up in changes.items() if up]
+        offline = [
+            user_id for user_id, up in changes.items() if not up and user_id not in router.user_refs
+        ]
+        await users_connected(online)
+        await users_disconnected(offline)
+
+
+async def refresh_forever(router: "NodeRouter") -> None:
+    """Keep this node's users online; settle the users of crashed nodes."""
+    while True:
+        await asyncio.sleep(settings.PRESENCE_TTL_SECONDS / 3)
+        if router.user_refs:
+            await refresh(list(router.user_refs))
+        # One node per interval settles the users of crashed nodes.
+        try:
+            await run_db(settle_lapsed_once)
+        except Exception:  # retried next interval
+            logger.warning("settling lapsed presence failed", exc_info=True)
 
 
 # --- watchers: who has a group's member list open -----------------------------------------

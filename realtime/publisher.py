@@ -12,7 +12,8 @@ from django.db import transaction
 from django_eventstream.event import Event
 
 from config.bulk import BulkWrite
-from realtime import fanout, user_channel
+from realtime import fanout
+from realtime.channel_names import user_channel
 from realtime.storage import storage_instance
 
 logger = logging.getLogger(__name__)
@@ -61,17 +62,13 @@ def batched(writes: BulkWrite | None = None) -> Iterator[None]:
     if writes is None:
         _store_and_push(pending)
     elif pending:
-        storage.stage_batch(pending, writes, on_stored=_push_on_commit)
-
-
-def _push_on_commit(events: list[Event]) -> None:
-    if events:
-        transaction.on_commit(lambda: fanout.push(events))
+        # Stored when `writes` executes, then handed on to the next step: the fan-out.
+        storage.stage_batch(pending, writes, on_stored=fanout.push_on_commit)
 
 
 def _store_and_push(entries: list[tuple[list[str], str, str]]) -> list[Event]:
     events = storage.append_batch(entries)
-    _push_on_commit(events)
+    fanout.push_on_commit(events)
     return events
 
 

@@ -22,7 +22,8 @@ import time
 
 from django.conf import settings
 
-from realtime import node
+from realtime import node_state
+from realtime.event_router import get_router
 
 logger = logging.getLogger(__name__)
 _installed = False
@@ -43,11 +44,9 @@ def install() -> None:
 
 
 async def drain_and_exit() -> None:
-    from realtime.router import get_router
-
-    if node.is_draining():
+    if node_state.is_draining():
         return
-    node.start_draining()
+    node_state.start_draining()
     router = get_router()
     logger.warning("SIGTERM: draining %d streams", len(router.connections))
     _stop_listening()

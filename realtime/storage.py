@@ -4,6 +4,11 @@ django-eventstream's own DjangoModelStorage locks and inserts one channel at a
 time and trims expired events on every append. Here one domain action appends
 its event for all recipient channels in two statements (bump the counters,
 insert the rows), and retention is enforced by `manage.py purge_events`.
+
+The one way to read the log: the sync methods through the ORM, and the async ones
+that streams use (`acurrent_ids`, `aevents_since`, `atopics_and_current_ids`), which
+on the node's loop on PostgreSQL run the same reads as single statements there
+(realtime.event_log_sql) and elsewhere run the ORM ones in a worker thread.
 """
 
 import json
@@ -17,6 +22,11 @@ from django_eventstream.event import Event
 from django_eventstream.storage import EventDoesNotExist, StorageBase
 
 from config.bulk import BulkWrite
+from realtime.catchup import Catchup, EventRow, assemble_catchup, moved
+from realtime.channel_access import MAX_TOPICS_PER_STREAM, channels_for_user
+from realtime.channel_names import topic_channel
+from realtime.db import async_enabled, fetch_all, run_db
+from realtime.event_log_sql import COUNTERS_SQL, EVENTS_SQL, OPEN_SQL
 from realtime.models import ChannelCounter, StoredEvent
 
 _encoder = msgspec.json.Encoder()
@@ -61,6 +71,24 @@ def _with_ids(
         events.append(Event(channel, event_type, data, id=next_id[channel]))
         next_id[channel] += 1
     return events
+
+
+def _staged_rows(planned: list[tuple[str, str, str]], counts: Counter) -> list[dict]:
+    """stage_batch's rows: channel, position among its events here, their count, type, data."""
+    positions: dict[str, int] = {}
+    rows = []
+    for channel, event_type, data in planned:
+        positions[channel] = positions.get(channel, 0) + 1
+        rows.append(
+            {
+                "c": channel,
+                "p": positions[channel],
+                "n": counts[channel],
+                "t": event_type,
+                "d": data,
+            }
+        )
+    return rows
 
 
 class EventLogStorage(StorageBase):
@@ -112,19 +140,7 @@ class EventLogStorage(StorageBase):
             f"ON CONFLICT (channel) DO UPDATE SET last_id = {table}.last_id + EXCLUDED.last_id "
             "RETURNING channel, last_id"
         )
-        positions: dict[str, int] = {}
-        rows = []
-        for channel, event_type, data in planned:
-            positions[channel] = positions.get(channel, 0) + 1
-            rows.append(
-                {
-                    "c": channel,
-                    "p": positions[channel],
-                    "n": counts[channel],
-                    "t": event_type,
-                    "d": data,
-                }
-            )
+        rows = _staged_rows(planned, counts)
         events: list[Event] = []
 
         def stored(counter_rows: list[tuple]) -> None:
@@ -179,22 +195,55 @@ class EventLogStorage(StorageBase):
         )
         return {channel: found.get(channel, 0) for channel in channels}
 
+    def read_since(self, positions: dict[str, int], *, limit: int = 100) -> Catchup:
+        """Events after each channel's position, reading only the channels that moved.
 
-class Catchup:
-    """What a listener missed: events per channel, channels to reset, channels with more."""
+        One query for the counters, then one per channel that has something new
+        (`aevents_since` does the same in two statements on PostgreSQL).
+        """
+        current = self.get_current_ids(positions)
+        rows = _rows_after_moved(positions, current, limit=limit + 1)
+        return assemble_catchup(positions, current, rows, limit=limit)
 
-    def __init__(self) -> None:
-        self.events: dict[str, list[Event]] = {}
-        self.resets: dict[str, int] = {}
-        self.more: set[str] = set()
+    # --- the stream's reads (async) ---------------------------------------------------------
 
+    async def atopics_and_current_ids(
+        self, user_id: int, channels: list[str]
+    ) -> tuple[list[str], dict[str, int]]:
+        """The user's topic channels, and the last event id of those and of `channels`: the
+        one read of a stream open (on SQLite or outside the node's loop, two)."""
+        if async_enabled():
+            rows = await fetch_all(OPEN_SQL, [channels, user_id, MAX_TOPICS_PER_STREAM])
+            topics = [topic_channel(name) for name, _, _ in rows if name is not None]
+            current = dict.fromkeys([*channels, *topics], 0)
+            current.update(
+                {channel: last_id for _, channel, last_id in rows if channel is not None}
+            )
+            return topics, current
+        every = await run_db(channels_for_user, user_id)
+        topics = [channel for channel in every if channel not in channels]
+        return topics, await run_db(self.get_current_ids, [*channels, *topics])
 
-EventRow = tuple[int, str, str]  # seq, type, data
+    async def acurrent_ids(self, channels: Iterable[str]) -> dict[str, int]:
+        """Each channel's last event id, 0 for a channel without events."""
+        channels = list(channels)
+        if not async_enabled():
+            return await run_db(self.get_current_ids, channels)
+        found = dict(await fetch_all(COUNTERS_SQL, [channels]))
+        return {channel: found.get(channel, 0) for channel in channels}
 
-
-def moved(positions: dict[str, int], current: dict[str, int]) -> dict[str, int]:
-    """The positions worth reading after: real ones that the channel's counter has passed."""
-    return {c: position for c, position in positions.items() if 0 <= position < current.get(c, 0)}
+    async def aevents_since(self, positions: dict[str, int], *, limit: int) -> Catchup:
+        """What a listener missed since `positions` (as `read_since`)."""
+        if not async_enabled():
+            return await run_db(self.read_since, positions, limit=limit)
+        current = await self.acurrent_ids(positions)
+        after = moved(positions, current)
+        rows: dict[str, list[EventRow]] = {}
+        if after:
+            found = await fetch_all(EVENTS_SQL, [list(after), list(after.values()), limit + 1])
+            for channel, seq, kind, data in found:
+                rows.setdefault(channel, []).append((seq, kind, data))
+        return assemble_catchup(positions, current, rows, limit=limit)
 
 
 def _rows_after_moved(
@@ -209,45 +258,6 @@ def _rows_after_moved(
         )
         for channel, position in moved(positions, current).items()
     }
-
-
-def assemble_catchup(
-    positions: dict[str, int],
-    current: dict[str, int],
-    rows: dict[str, list[EventRow]],
-    *,
-    limit: int,
-) -> Catchup:
-    """A Catchup from the counters and up to `limit + 1` rows after each moved channel's position.
-
-    A channel whose next event is gone (purged past retention) or whose position is
-    not a real one (ahead of the counter, negative) is reset to its current id.
-    """
-    catchup = Catchup()
-    for channel, position in positions.items():
-        last_id = current.get(channel, 0)
-        if position == last_id:
-            continue
-        found = rows.get(channel, [])
-        if position > last_id or position < 0 or not found or found[0][0] != position + 1:
-            catchup.resets[channel] = last_id
-            continue
-        if len(found) > limit:
-            found = found[:limit]
-            catchup.more.add(channel)
-        catchup.events[channel] = [Event(channel, kind, data, id=seq) for seq, kind, data in found]
-    return catchup
-
-
-def read_since(positions: dict[str, int], *, limit: int = 100) -> Catchup:
-    """Events after each channel's position, reading only the channels that moved.
-
-    One query for the counters, then one per channel that has something new
-    (realtime.reads does the same in two queries on PostgreSQL, without a thread).
-    """
-    current = storage_instance.get_current_ids(positions)
-    rows = _rows_after_moved(positions, current, limit=limit + 1)
-    return assemble_catchup(positions, current, rows, limit=limit)
 
 
 storage_instance = EventLogStorage()

@@ -16,18 +16,13 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from django_eventstream.utils import make_id, parse_last_event_id
-from django_eventstream.views import Listener, get_listener_manager
+from django_eventstream.views import get_listener_manager
 
-from realtime import metrics, reads
-from realtime.router import get_router
+from realtime import event_types, metrics, node_startup
+from realtime.event_router import Subscriber, get_router
+from realtime.storage import storage_instance
 
 CATCHUP_BATCH = 100
-
-RESET = "stream-reset"
-RECONNECT = "stream-reconnect"
-# Sent on a user's channel to make their open streams reconnect, e.g. after their
-# topic subscriptions changed (a stream's channel list is fixed when it opens).
-CONTROL = "stream.control"
 
 
 class InvalidResumeId(ValueError):
@@ -60,7 +55,7 @@ def parse_resume_ids(raw: str | None, channels: list[str] | None) -> dict[str, i
     return {channel: value for channel, value in positions.items() if channel in channels}
 
 
-class Connection:
+class Connection(Subscriber):
     def __init__(
         self,
         *,
@@ -72,31 +67,24 @@ class Connection:
         """With `find_topics`, `channels` are the user's own and broadcast, and open() adds
         the user's topics with the same read that fixes the positions; `resume` is then
         kept only for the channels the stream ends up with."""
-        self.user_id = user_id
-        self.channels = channels
+        super().__init__(user_id=user_id, channels=channels)
         self._find_topics = find_topics
-        self.positions: dict[str, int] = {}
         self._resume = resume
-        self.listener = Listener()
-        self.listener.user_id = user_id
-        self.listener.channels = set(channels)
-        self._needs_catchup = True
-        self._closing: str | None = None
         self.resumed = bool(resume)
-        # A long poll: it neither counts as an open stream nor announces going offline.
-        self.transient = False
 
     # --- lifecycle ---------------------------------------------------------------
 
     async def open(self) -> None:
         """Start listening, then fix the starting position of every channel."""
         self.listener.assign_loop()
-        router = get_router()
+        router = await node_startup.ensure_started()
         # Subscribed before the positions are read, so nothing published in between is missed.
         await router.attach(self)
         topics: list[str] = []
         if self._find_topics:
-            topics, current = await reads.topics_and_current_ids(self.user_id, self.channels)
+            topics, current = await storage_instance.atopics_and_current_ids(
+                self.user_id, self.channels
+            )
             if topics:
                 # Subscribed after their positions were read: the first read catches up.
                 await router.add_channels(self, topics)
@@ -104,12 +92,12 @@ class Connection:
             self.resumed = bool(self._resume)
         else:
             missing = [channel for channel in self.channels if channel not in self._resume]
-            current = await reads.current_ids(missing) if missing else {}
+            current = await storage_instance.acurrent_ids(missing) if missing else {}
         self.positions = {
             **{channel: current.get(channel, 0) for channel in self.channels},
             **self._resume,
         }
-        self._needs_catchup = bool(self._resume) or bool(topics)
+        self.needs_catchup = bool(self._resume) or bool(topics)
         if self.resumed:
             metrics.REPLAYS.inc()
 
@@ -121,42 +109,23 @@ class Connection:
     def event_id(self) -> str:
         return make_id(self.positions)
 
-    # --- signals from the node -------------------------------------------------------
-
-    def request_resync(self) -> None:
-        self._needs_catchup = True
-        self.listener.aevent.set()
-
-    def close(self, reason: str) -> None:
-        self._closing = reason
-        self.listener.aevent.set()
-
-    def is_behind(self, counters: dict[str, int]) -> bool:
-        return any(
-            counters.get(channel, 0) > self.positions.get(channel, 0) for channel in self.channels
-        )
-
-    @property
-    def closing(self) -> str | None:
-        return self._closing
-
     # --- reading ---------------------------------------------------------------------------
 
     async def next_frames(self, *, timeout: float) -> list[Frame] | None:
         """The next events to send; [] when `timeout` passed quietly; None once closed."""
-        if self._closing:
+        if self.closing:
             return None
-        if not self._needs_catchup:
+        if not self.needs_catchup:
             try:
                 await asyncio.wait_for(self.listener.aevent.wait(), timeout=timeout)
             except TimeoutError:
                 return []
-        if self._closing:
+        if self.closing:
             return None
         frames = self._take_live()
         if self.listener.error:
             return None
-        if self._needs_catchup:
+        if self.needs_catchup:
             frames.extend(await self._catch_up())
         return frames
 
@@ -169,22 +138,22 @@ class Connection:
             self.listener.overflow = False
             self.listener.aevent.clear()
         if overflow:
-            self._needs_catchup = True
+            self.needs_catchup = True
         frames: list[Frame] = []
         now = time.time()
         for channel, events in queued.items():
             for event in events:
                 if event.id is None:  # ephemeral: typing, presence, stream control
-                    if event.type == CONTROL:
-                        self._closing = json.loads(event.data).get("reason", "reconnect")
+                    if event.type == event_types.STREAM_RECONNECT_REQUEST:
+                        self.closing = json.loads(event.data).get("reason", "reconnect")
                     else:
                         frames.append(Frame(event.type, event.data))
                     continue
                 position = self.positions.get(channel, 0)
                 if event.id <= position:
                     continue  # already sent from the log
-                if event.id > position + 1 or self._needs_catchup:
-                    self._needs_catchup = True  # a gap: the log fills it, in order
+                if event.id > position + 1 or self.needs_catchup:
+                    self.needs_catchup = True  # a gap: the log fills it, in order
                     continue
                 self.positions[channel] = event.id
                 frames.append(Frame(event.type, event.data, self.event_id))
@@ -194,19 +163,19 @@ class Connection:
         return frames
 
     async def _catch_up(self) -> list[Frame]:
-        catchup = await reads.events_since(dict(self.positions), limit=CATCHUP_BATCH)
+        catchup = await storage_instance.aevents_since(dict(self.positions), limit=CATCHUP_BATCH)
         frames: list[Frame] = []
         if catchup.resets:
             self.positions.update(catchup.resets)
             metrics.STREAM_RESETS.inc()
             data = json.dumps({"channels": sorted(catchup.resets)})
-            frames.append(Frame(RESET, data, self.event_id))
+            frames.append(Frame(event_types.STREAM_RESET, data, self.event_id))
         for channel, events in catchup.events.items():
             for event in events:
                 self.positions[channel] = event.id
                 frames.append(Frame(event.type, event.data, self.event_id))
         # Still more in the log: stay in catch-up mode so the caller comes straight back.
-        self._needs_catchup = bool(catchup.more)
+        self.needs_catchup = bool(catchup.more)
         return frames
 
 

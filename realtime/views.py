@@ -14,10 +14,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django_eventstream.utils import add_default_headers, sse_encode_error, sse_encode_event
 
 from config.errors import error_body
-from realtime import BROADCAST_CHANNEL, metrics, node, user_channel
-from realtime.asgi import SEND_BUFFER_PROBE
+from realtime import event_types, metrics, node_state
 from realtime.auth import StreamAuthError, StreamUser, authenticate_stream
-from realtime.router import get_router
+from realtime.channel_names import BROADCAST_CHANNEL, user_channel
+from realtime.event_router import get_router
+from realtime.send_buffer import SEND_BUFFER_PROBE
 from realtime.streams import (
     Connection,
     Frame,
@@ -25,9 +26,6 @@ from realtime.streams import (
     parse_resume_ids,
     wait_for_frames,
 )
-
-STREAM_OPEN = "stream-open"
-KEEP_ALIVE = "keep-alive"
 
 
 def _error(status: int, code: str, message: str, *, retry_after: int | None = None) -> JsonResponse:
@@ -59,9 +57,9 @@ async def _prepare(request: HttpRequest, resume_raw: str | None) -> tuple[Stream
 
 
 def _refusal_when_full(user: StreamUser | None = None) -> JsonResponse | None:
-    if node.is_draining():
+    if node_state.is_draining():
         return _error(503, "draining", "This node is shutting down; reconnect.", retry_after=1)
-    if node.open_stream_count() >= settings.SSE_MAX_STREAMS_PER_NODE:
+    if node_state.open_stream_count() >= settings.SSE_MAX_STREAMS_PER_NODE:
         return _error(503, "node_full", "This node holds all the streams it can.", retry_after=5)
     if user and get_router().connections_of(user.pk) >= settings.SSE_MAX_STREAMS_PER_USER:
         return _error(429, "too_many_streams", "Close another stream first.", retry_after=10)
@@ -98,7 +96,7 @@ async def _sse(request: HttpRequest, connection: Connection) -> AsyncIterator[st
     try:
         opened = json.dumps({"node": settings.NODE_ID})
         yield f"retry: {settings.SSE_RETRY_MS}\n" + sse_encode_event(
-            STREAM_OPEN, opened, event_id=connection.event_id
+            event_types.STREAM_OPEN, opened, event_id=connection.event_id
         )
         while True:
             if not await _keeps_up(request):
@@ -112,7 +110,7 @@ async def _sse(request: HttpRequest, connection: Connection) -> AsyncIterator[st
                     metrics.EVENTS_DELIVERED.labels(frame.event).inc()
                 yield encode_frames(frames)
             else:
-                yield sse_encode_event(KEEP_ALIVE, "")
+                yield sse_encode_event(event_types.KEEP_ALIVE, "")
     finally:
         await connection.close_transport()
 
@@ -123,7 +121,7 @@ def _closing_frame(connection: Connection) -> str:
         return sse_encode_error(error["condition"], error["text"], extra=error.get("extra"))
     data = json.dumps({"reason": connection.closing, "retry_ms": settings.SSE_RETRY_MS})
     return f"retry: {settings.SSE_RETRY_MS}\n" + sse_encode_event(
-        "stream-reconnect", data, event_id=connection.event_id
+        event_types.STREAM_RECONNECT, data, event_id=connection.event_id
     )
 
 
@@ -163,7 +161,7 @@ async def poll(request: HttpRequest) -> JsonResponse:
         return _error(400, "invalid", "timeout must be a number of seconds.")
     if not 0 <= timeout <= settings.LONG_POLL_MAX_SECONDS:
         return _error(400, "invalid", f"timeout must be 0..{settings.LONG_POLL_MAX_SECONDS}.")
-    if node.is_draining():
+    if node_state.is_draining():
         return _error(503, "draining", "This node is shutting down; retry.", retry_after=1)
     try:
         _user, connection = await _prepare(request, _resume_id(request, "last_event_id"))

@@ -4,6 +4,8 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from realtime import event_types
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 RESUME_ID = {
     "type": "string",
@@ -27,8 +29,20 @@ def _auth_parameters() -> list[dict]:
     ]
 
 
+SECURITY = [{"jwtAuth": []}, {"cookieAuth": []}, {}]
+
+
 def add_realtime_paths(result: dict, generator: Any, request: Any, public: bool) -> dict:
-    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    """drf-spectacular's postprocessing hook (SPECTACULAR_SETTINGS)."""
+    _add_schemas(result.setdefault("components", {}).setdefault("schemas", {}))
+    paths = result.setdefault("paths", {})
+    paths["/api/v1/poll"] = _poll_path()
+    paths["/events/"] = _events_path()
+    paths["/ws/"] = _websocket_path()
+    return result
+
+
+def _add_schemas(schemas: dict) -> None:
     schemas.setdefault(
         "Error",
         {
@@ -64,8 +78,10 @@ def add_realtime_paths(result: dict, generator: Any, request: Any, public: bool)
         },
         "required": ["events", "last_event_id"],
     }
-    security = [{"jwtAuth": []}, {"cookieAuth": []}, {}]
-    result.setdefault("paths", {})["/api/v1/poll"] = {
+
+
+def _poll_path() -> dict:
+    return {
         "get": {
             "operationId": "poll_events",
             "summary": "Long-poll for events (fallback for SSE)",
@@ -75,7 +91,7 @@ def add_realtime_paths(result: dict, generator: Any, request: Any, public: bool)
                 "position at once."
             ),
             "tags": ["realtime"],
-            "security": security,
+            "security": SECURITY,
             "parameters": [
                 {"name": "last_event_id", "in": "query", "schema": RESUME_ID},
                 {
@@ -98,18 +114,23 @@ def add_realtime_paths(result: dict, generator: Any, request: Any, public: bool)
             },
         }
     }
-    result["paths"]["/events/"] = {
+
+
+def _events_path() -> dict:
+    return {
         "get": {
             "operationId": "event_stream",
             "summary": "Server-Sent Events stream of the caller's events",
             "description": (
                 "`text/event-stream`. Each event has `id:`, `event:` and JSON `data:`. "
                 "Resume with the `Last-Event-ID` header or `?lastEventId=`. Control events: "
-                "`stream-open`, `keep-alive`, `stream-reset` (refetch state), "
-                "`stream-reconnect` (the node is draining: reconnect), `stream-error`."
+                f"`{event_types.STREAM_OPEN}`, `{event_types.KEEP_ALIVE}`, "
+                f"`{event_types.STREAM_RESET}` (refetch state), "
+                f"`{event_types.STREAM_RECONNECT}` (the node is draining: reconnect), "
+                "`stream-error`."
             ),
             "tags": ["realtime"],
-            "security": security,
+            "security": SECURITY,
             "parameters": [
                 {"name": "Last-Event-ID", "in": "header", "schema": RESUME_ID},
                 {"name": "lastEventId", "in": "query", "schema": RESUME_ID},
@@ -124,15 +145,19 @@ def add_realtime_paths(result: dict, generator: Any, request: Any, public: bool)
             },
         }
     }
-    result["paths"]["/ws/"] = {
+
+
+def _websocket_path() -> dict:
+    return {
         "get": {
             "operationId": "event_websocket",
             "summary": "WebSocket stream of the caller's events (the same as /events/)",
             "description": (
                 "Upgrade to a WebSocket. Each text frame is JSON `{id, event, data}` with the "
                 "events of `/events/`; resume with `?lastEventId=`. A quiet stream gets a "
-                "`keep-alive` frame (`id` and `data` null) every SSE_HEARTBEAT_SECONDS; "
-                "`stream-reconnect` means reconnect (the node drains, or the user was "
+                f"`{event_types.KEEP_ALIVE}` frame (`id` and `data` null) every "
+                f"SSE_HEARTBEAT_SECONDS; `{event_types.STREAM_RECONNECT}` means reconnect "
+                "(the node drains, or the user was "
                 "deactivated). Browsers use the session (same origin only), others `?token=`. "
                 "A bad token or a foreign origin fails the handshake (HTTP 403). The stream "
                 "caps count SSE and WebSocket streams together; over them the socket opens "
@@ -141,7 +166,7 @@ def add_realtime_paths(result: dict, generator: Any, request: Any, public: bool)
                 "dependency is down). 4400: a malformed `lastEventId`."
             ),
             "tags": ["realtime"],
-            "security": security,
+            "security": SECURITY,
             "parameters": [
                 {"name": "lastEventId", "in": "query", "schema": RESUME_ID},
                 *_auth_parameters(),
@@ -152,7 +177,6 @@ def add_realtime_paths(result: dict, generator: Any, request: Any, public: bool)
             },
         }
     }
-    return result
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

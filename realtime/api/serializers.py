@@ -17,17 +17,6 @@ class PublishOutput(serializers.Serializer):
     duplicate = serializers.BooleanField()
 
 
-class PollEvent(serializers.Serializer):
-    id = serializers.CharField(allow_null=True)
-    event = serializers.CharField()
-    data = serializers.JSONField()
-
-
-class PollOutput(serializers.Serializer):
-    events = PollEvent(many=True)
-    last_event_id = serializers.CharField()
-
-
 class NodeOutput(serializers.Serializer):
     node = serializers.CharField()
     version = serializers.CharField()

@@ -1,10 +1,8 @@
 from django.urls import path
 
-from realtime import views
 from realtime.api import views as api_views
 
 urlpatterns = [
-    path("poll", views.poll, name="poll"),
     path(
         "channels/<slug:name>/subscribe", api_views.SubscribeView.as_view(), name="topic-subscribe"
     ),

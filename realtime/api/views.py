@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from config.throttling import ScopedRateThrottle
-from realtime import actions, nodes
+from realtime import actions, node_registry
 from realtime.api.authentication import ApiKeyAuthentication
 from realtime.api.permissions import IsPublisher
 from realtime.api.serializers import (
@@ -82,4 +82,4 @@ class NodesView(APIView):
 
     @extend_schema(responses={200: NodesOutput}, tags=["operations"])
     def get(self, request: Request) -> Response:
-        return Response({"node": settings.NODE_ID, "nodes": nodes.live_nodes()})
+        return Response({"node": settings.NODE_ID, "nodes": node_registry.live_nodes()})

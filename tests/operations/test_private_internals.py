@@ -4,7 +4,7 @@ Each has no public route (or the public one costs what the code avoids), so an u
 renames or repurposes one must fail here, not in production:
 
 - Twisted's `FileDescriptor._tempDataLen` (with `dataBuffer` and `offset`): the bytes daphne
-  still holds for a slow client (`realtime.asgi.TransportProbe.buffered`).
+  still holds for a slow client (`realtime.send_buffer.TransportProbe.buffered`).
 - Django's `RedisCacheClient._get_connection_pool` and `RedisCache._cache`: one Redis client
   per pool (config/cache.py), and the raw client behind the cache (config/throttling.py,
   realtime/presence.py).
@@ -20,7 +20,7 @@ from django.utils.functional import LazyObject, SimpleLazyObject, empty
 from twisted.internet.abstract import FileDescriptor
 
 from config.cache import SharedRedisCache
-from realtime.asgi import TransportProbe
+from realtime.send_buffer import TransportProbe
 
 
 class _Reactor:

@@ -32,9 +32,9 @@ def test_create_api_key_prints_a_key_that_publishes_once_stored_hashed():
 
 
 def test_realtime_stats_reports_nodes_and_the_event_log():
-    from realtime import nodes
+    from realtime import node_registry
 
-    nodes.report({"node": "n1", "open_streams": 3, "uptime_seconds": 5, "draining": False})
+    node_registry.report({"node": "n1", "open_streams": 3, "uptime_seconds": 5, "draining": False})
     out, _ = run("realtime_stats", "--json")
     summary = json.loads(out)
     assert summary["total_streams"] == 3

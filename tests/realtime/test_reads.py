@@ -1,4 +1,5 @@
-"""The async reads of a stream open (realtime/reads.py) agree with the ORM reads they replace."""
+"""The async reads of a stream (EventLogStorage.a*: one statement each on the node's loop)
+agree with the ORM reads they replace."""
 
 import asyncio
 
@@ -6,10 +7,9 @@ import pytest
 from django.db import OperationalError
 
 from realtime import db as realtime_db
-from realtime import reads
-from realtime.channels import channels_for_user
+from realtime.channel_access import channels_for_user
 from realtime.models import StoredEvent, Topic, TopicSubscription
-from realtime.storage import read_since, storage_instance
+from realtime.storage import storage_instance
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,8 +35,8 @@ def test_a_stream_open_reads_topics_and_positions_in_one_statement_as_the_orm_do
     own = [f"user-{user.pk}", "broadcast"]
     storage_instance.append_events([own[0], "topic-news"], "message.new", "{}")
 
-    topics, current = on_node_loop(lambda: reads.topics_and_current_ids(user.pk, own))
-    orm_topics, orm_current = asyncio.run(reads.topics_and_current_ids(user.pk, own))
+    topics, current = on_node_loop(lambda: storage_instance.atopics_and_current_ids(user.pk, own))
+    orm_topics, orm_current = asyncio.run(storage_instance.atopics_and_current_ids(user.pk, own))
 
     assert sorted(own + topics) == sorted(channels_for_user(user.pk))
     assert sorted(topics) == sorted(orm_topics) == ["topic-alerts", "topic-news"]
@@ -51,13 +51,13 @@ def test_counters_and_catch_up_match_the_orm_including_resets_and_pages():
     storage_instance.append_events(["user-3"], "message.new", "{}")
     StoredEvent.objects.filter(channel="user-3", seq=1).delete()  # past retention
 
-    assert on_node_loop(lambda: reads.current_ids(["user-1", "user-9"])) == {
+    assert on_node_loop(lambda: storage_instance.acurrent_ids(["user-1", "user-9"])) == {
         "user-1": 5,
         "user-9": 0,
     }
     positions = {"user-1": 1, "user-2": 1, "user-3": 0, "user-4": 7, "user-9": 0}
-    expected = read_since(positions, limit=3)
-    found = on_node_loop(lambda: reads.events_since(positions, limit=3))
+    expected = storage_instance.read_since(positions, limit=3)
+    found = on_node_loop(lambda: storage_instance.aevents_since(positions, limit=3))
     assert {c: [(e.id, e.data) for e in es] for c, es in found.events.items()} == {
         c: [(e.id, e.data) for e in es] for c, es in expected.events.items()
     }
@@ -68,7 +68,7 @@ def test_counters_and_catch_up_match_the_orm_including_resets_and_pages():
 
 def test_outside_the_node_s_handler_the_reads_use_worker_threads():
     # Django's test client runs async views in a throwaway loop: no pool is left behind.
-    assert asyncio.run(reads.current_ids(["user-1"])) == {"user-1": 0}
+    assert asyncio.run(storage_instance.acurrent_ids(["user-1"])) == {"user-1": 0}
     assert not realtime_db._pools
 
 
@@ -76,7 +76,7 @@ def test_an_unreachable_database_is_the_same_outage_as_through_django(monkeypatc
     params, _ = realtime_db._pool_settings()
     monkeypatch.setattr(realtime_db, "_pool_settings", lambda: ({**params, "port": 1}, 0.5))
     with pytest.raises(OperationalError):  # a 503 for the view, a retry for a stream
-        on_node_loop(lambda: reads.current_ids(["user-1"]))
+        on_node_loop(lambda: storage_instance.acurrent_ids(["user-1"]))
 
 
 def test_a_read_on_the_loop_commits_nothing_afterwards():

@@ -6,7 +6,7 @@ from django_eventstream.storage import EventDoesNotExist
 
 import realtime
 from realtime.models import ChannelCounter, StoredEvent
-from realtime.storage import read_since, storage_instance
+from realtime.storage import storage_instance
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,7 @@ def test_read_since_reads_only_channels_that_moved(django_assert_max_num_queries
     storage_instance.append_events(["user-1", "broadcast"], "message.new", "{}")
     storage_instance.append_events(["user-1"], "message.new", "{}")
     with django_assert_max_num_queries(2):  # counters, then user-1 only
-        catchup = read_since({"user-1": 0, "broadcast": 1, "topic-x": 0})
+        catchup = storage_instance.read_since({"user-1": 0, "broadcast": 1, "topic-x": 0})
     assert [e.id for e in catchup.events["user-1"]] == [1, 2]
     assert "broadcast" not in catchup.events
     assert not catchup.resets
@@ -120,7 +120,7 @@ def test_read_since_reads_only_channels_that_moved(django_assert_max_num_queries
 def test_read_since_pages_long_backlogs():
     for _ in range(5):
         storage_instance.append_events(["user-1"], "message.new", "{}")
-    catchup = read_since({"user-1": 0}, limit=3)
+    catchup = storage_instance.read_since({"user-1": 0}, limit=3)
     assert [e.id for e in catchup.events["user-1"]] == [1, 2, 3]
     assert catchup.more == {"user-1"}
 

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from realtime import nodes
+from realtime import node_registry
 from realtime.models import ChannelCounter, StoredEvent
 
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print JSON instead of a table")
 
     def handle(self, *args, **options) -> None:
-        live = nodes.live_nodes()
+        live = node_registry.live_nodes()
         summary = {
             "nodes": live,
             "total_streams": sum(state.get("open_streams", 0) for state in live),

@@ -9,7 +9,7 @@ import re
 
 from django_eventstream.channelmanager import ChannelManagerBase
 
-from realtime import BROADCAST_CHANNEL, topic_channel, user_channel
+from realtime.channel_names import BROADCAST_CHANNEL, topic_channel, user_channel
 from realtime.models import Topic, TopicSubscription
 
 USER_CHANNEL = re.compile(r"^user-(\d+)$")
