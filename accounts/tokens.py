@@ -25,10 +25,14 @@ class DeviceRefreshToken(RefreshToken):
             self[DEVICE_CLAIM] = uuid.uuid4().hex
 
 
+def _device_in(claims) -> str | None:
+    device = claims.get(DEVICE_CLAIM)
+    return device if isinstance(device, str) and device else None
+
+
 def device_of(token: Token | None) -> str | None:
     """The device id of a verified token; None for a session or a token from before."""
-    device = token.get(DEVICE_CLAIM) if token is not None else None
-    return device if isinstance(device, str) and device else None
+    return _device_in(token) if token is not None else None
 
 
 def stored_device_of(raw: str) -> str | None:
@@ -38,5 +42,4 @@ def stored_device_of(raw: str) -> str | None:
         payload = token_backend.decode(raw, verify=False)
     except TokenBackendError:
         return None
-    device = payload.get(DEVICE_CLAIM)
-    return device if isinstance(device, str) and device else None
+    return _device_in(payload)

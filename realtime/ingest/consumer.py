@@ -102,7 +102,10 @@ class Consumer:
         try:
             outcomes = await _deliver([self._parse(message) for message in batch])
         finally:
+            # Awaited, so no keep-alive reaches the bus after the acks below.
             keeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeping
         for message, outcome in zip(batch, outcomes, strict=True):
             if message.redelivered:
                 metrics.INGEST_REDELIVERED.labels(source).inc()
