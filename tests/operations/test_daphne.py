@@ -12,7 +12,7 @@ from twisted.internet import address
 from twisted.web import http
 
 from config import serve
-from config.daphne import RawBodyWebRequest, use_raw_body_requests
+from config.daphne import QuietHTTPFactory, RawBodyWebRequest, use_raw_body_requests
 from tests.servers import LOCALHOST, PROJECT_ROOT, free_port
 from tests.waiting import wait_until
 
@@ -73,3 +73,30 @@ def test_every_way_of_starting_a_node_uses_the_launcher():
     (command,) = serve.commands(port=8000, processes=1, interface="127.0.0.1", backlog=1024)
     assert command[1:3] == ["-m", "config.daphne"]
     assert "-m config.daphne " in (PROJECT_ROOT / "Makefile").read_text()
+
+
+def test_daphne_builds_its_http_factory_from_the_server_module_s_name():
+    from daphne import server
+
+    assert "self.http_factory = HTTPFactory(self)" in inspect.getsource(server.Server.run)
+    assert "beginLoggingTo(\n                [lambda _: None]" in inspect.getsource(
+        server.Server.run
+    )
+
+
+def test_twisted_logs_each_request_through_its_factory():
+    assert "self.channel.factory.log(self)" in inspect.getsource(http.Request.finish)
+
+
+class _Server:
+    def __init__(self, verbosity: int) -> None:
+        self.verbosity = verbosity
+
+
+def test_the_quiet_factory_formats_no_access_line_unless_daphne_passes_them_on(monkeypatch):
+    formatted = []
+    monkeypatch.setattr(http.HTTPFactory, "log", lambda factory, request: formatted.append(request))
+    QuietHTTPFactory(_Server(verbosity=1)).log("request")
+    assert formatted == []
+    QuietHTTPFactory(_Server(verbosity=2)).log("request")
+    assert formatted == ["request"]
