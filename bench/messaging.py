@@ -139,10 +139,14 @@ class MessageBench:
         url = f"{self.base_url}/api/v1/conversations"
 
         async def one(pair: Pair) -> None:
-            async with limit:
-                status, body = await post_json(
-                    self.post_session, url, self.tokens[pair.a], {"user_id": pair.b}
-                )
+            for _attempt in range(20):  # a node that sheds (503) is retried, as clients do
+                async with limit:
+                    status, body = await post_json(
+                        self.post_session, url, self.tokens[pair.a], {"user_id": pair.b}
+                    )
+                if status != 503:
+                    break
+                await asyncio.sleep(0.5)
             if status not in (200, 201):
                 raise RuntimeError(f"POST /api/v1/conversations -> {status}: {body}")
             pair.conversation_id = body["id"]
