@@ -11,6 +11,7 @@ import gc
 import logging
 import time
 
+from django.conf import settings
 from prometheus_client import Histogram
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,17 @@ def _on_gc(phase: str, info: dict) -> None:
 
 
 def settle_after_startup() -> None:
-    """Freeze what start-up loaded and start measuring pauses (call once, after setup)."""
+    """Freeze what start-up loaded, collect the young generation less often, and start
+    measuring pauses (call once, after setup).
+
+    CPython collects generation 0 every 700 net allocations: a node under load ran a
+    collection every few requests, and the collections of the older generations they
+    cascade into stalled all its streams at once. GC_GEN0_THRESHOLD=20000 (a few MB more
+    of young objects) cut the CPU per accepted message at 300 msg/s from 6.3-7.1 to
+    4.9-5.4 ms and a stream open from 1.57-1.74 to 1.27-1.40 ms (bench, README).
+    """
     gc.collect()
     gc.freeze()
+    gc.set_threshold(settings.GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
     if _on_gc not in gc.callbacks:
         gc.callbacks.append(_on_gc)

@@ -320,10 +320,14 @@ LONG_POLL_MAX_SECONDS = 30
 # Load shedding (config/lean.py): past this many requests in flight (streams and long polls
 # not counted), or when a request's work would start more than NODE_MAX_QUEUE_WAIT_MS after
 # it arrived (or the event loop runs that late), the node answers 503 with Retry-After at
-# once instead of queueing it.
-NODE_MAX_IN_FLIGHT = env.int("NODE_MAX_IN_FLIGHT", default=100)
+# once instead of queueing it. In flight: about what one process answers in 150 ms at its
+# ~200 requests/s; 100 let a node at 300 msg/s take 1.5 s to answer some sends, 32 answered
+# every one within 0.5-0.75 s, accepting as many (bench.latency, README Performance).
+NODE_MAX_IN_FLIGHT = env.int("NODE_MAX_IN_FLIGHT", default=32)
 NODE_MAX_QUEUE_WAIT_SECONDS = env.int("NODE_MAX_QUEUE_WAIT_MS", default=250) / 1000
 NODE_SHED_RETRY_AFTER_SECONDS = env.int("NODE_SHED_RETRY_AFTER_SECONDS", default=1)
+# Allocations between two collections of the young generation (config.gc; CPython's 700).
+GC_GEN0_THRESHOLD = env.int("GC_GEN0_THRESHOLD", default=20_000)
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=60)
 # How long a group member panel's presence watch lasts unless the client renews it.
 PRESENCE_WATCH_SECONDS = env.int("PRESENCE_WATCH_SECONDS", default=60)

@@ -25,3 +25,15 @@ def test_start_up_objects_are_frozen_and_pauses_are_measured_once():
     finally:
         gc.callbacks.remove(node_gc._on_gc)
         gc.unfreeze()
+
+
+def test_the_young_generation_is_collected_at_the_configured_threshold(settings):
+    settings.GC_GEN0_THRESHOLD = 12_345
+    thresholds = gc.get_threshold()
+    try:
+        node_gc.settle_after_startup()
+        assert gc.get_threshold() == (12_345, *thresholds[1:])
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.callbacks.remove(node_gc._on_gc)
+        gc.unfreeze()
