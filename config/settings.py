@@ -321,8 +321,8 @@ LONG_POLL_MAX_SECONDS = 30
 # not counted), or when a request's work would start more than NODE_MAX_QUEUE_WAIT_MS after
 # it arrived (or the event loop runs that late), the node answers 503 with Retry-After at
 # once instead of queueing it. In flight: about what one process answers in 150 ms at its
-# ~200 requests/s; 100 let a node at 300 msg/s take 1.5 s to answer some sends, 32 answered
-# every one within 0.5-0.75 s, accepting as many (bench.latency, README Performance).
+# ~200 requests/s; at 300 msg/s, 100 let some sends wait 1.4-1.8 s for an answer, 32 answered
+# every one within 0.5-0.6 s and accepted as many (bench.latency, README Performance).
 NODE_MAX_IN_FLIGHT = env.int("NODE_MAX_IN_FLIGHT", default=32)
 NODE_MAX_QUEUE_WAIT_SECONDS = env.int("NODE_MAX_QUEUE_WAIT_MS", default=250) / 1000
 NODE_SHED_RETRY_AFTER_SECONDS = env.int("NODE_SHED_RETRY_AFTER_SECONDS", default=1)
