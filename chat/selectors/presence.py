@@ -29,8 +29,8 @@ def presence_audiences(*, user_ids: Sequence[int]) -> dict[int, list[int]]:
 
 def _direct_keys(user_ids: Sequence[int]) -> list[str]:
     """The direct conversations of any of `user_ids`. On PostgreSQL the ids go as one array
-    parameter: Django compiles `__in` into a placeholder per id, and a reconnect storm's
-    batch holds thousands (py-spy: a tenth of a stream open's CPU was that compiling)."""
+    parameter: Django compiles `__in` into a placeholder per id (~4 µs each, measured),
+    and a reconnect storm's batch can hold thousands."""
     if connection.vendor != "postgresql":
         return list(
             Conversation.objects.filter(
