@@ -156,9 +156,13 @@ def test_a_chat_muted_for_8_hours_from_settings_rings_no_bell_until_unmuted(peop
     expect(bob_page.conversation_row("Alice Smith")).to_contain_text("While you are muted")
     alice_in_team = page_for().enter_as(alice, f"/c/{team.conversation_id}")
     alice_in_team.send("In the team, not muted")
-    expect(bob_page.bell_count()).to_have_text("1")  # the team's message rings; the chat's not
-    assert [n.conversation_id for n in Notification.objects.filter(recipient=bob)] == [
-        team.conversation_id
+    expect(bob_page.conversation_row("Team")).to_contain_text("In the team, not muted")
+    # The invitation to the team and the team's message ring; the muted chat's message not.
+    expect(bob_page.bell_count()).to_have_text("2")
+    rings = Notification.objects.filter(recipient=bob).order_by("id")
+    assert [(n.type, n.conversation_id) for n in rings] == [
+        ("group.invite", team.conversation_id),
+        ("message.new", team.conversation_id),
     ]
 
     open_settings(bob_page)
