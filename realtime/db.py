@@ -119,8 +119,8 @@ async def async_connection() -> AsyncIterator[AsyncConnection]:
 @functools.cache
 def _database_errors() -> DatabaseErrorWrapper:
     """Django's translation of psycopg's errors, built once: `connections["default"]` in a
-    new task builds a new DatabaseWrapper (its Local is per context), ~1.5 % of a typing
-    request's CPU (py-spy). The wrapper it holds is only read (its driver's exceptions)."""
+    new task builds a new DatabaseWrapper (its Local is per context), 16-18 µs of CPU per
+    request (measured). The wrapper it holds is only read (its driver's exceptions)."""
     return connections["default"].wrap_database_errors
 
 

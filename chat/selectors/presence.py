@@ -1,9 +1,6 @@
 """Who sees each user's presence."""
 
-import functools
 from collections.abc import Sequence
-
-from django.db import connection
 
 from chat.models import Conversation, Membership
 from realtime import presence
@@ -15,7 +12,13 @@ def presence_audiences(*, user_ids: Sequence[int]) -> dict[int, list[int]]:
     As in WhatsApp, presence shows in one-to-one chats only: announcing it to every
     co-member of large groups would cost members x members events per reconnect storm.
     """
-    keys = _direct_keys(user_ids)
+    keys = (
+        Conversation.objects.filter(
+            kind=Conversation.Kind.DIRECT, memberships__user_id__in=user_ids
+        )
+        .values_list("direct_key", flat=True)
+        .distinct()
+    )
     audiences: dict[int, list[int]] = {user_id: [] for user_id in user_ids}
     for key in keys:
         first, second = (int(part) for part in key.split(":"))
@@ -25,34 +28,6 @@ def presence_audiences(*, user_ids: Sequence[int]) -> dict[int, list[int]]:
             audiences[second].append(first)
     _add_group_watchers(audiences)
     return audiences
-
-
-def _direct_keys(user_ids: Sequence[int]) -> list[str]:
-    """The direct conversations of any of `user_ids`. On PostgreSQL the ids go as one array
-    parameter: Django compiles `__in` into a placeholder per id (~4 µs each, measured),
-    and a reconnect storm's batch can hold thousands."""
-    if connection.vendor != "postgresql":
-        return list(
-            Conversation.objects.filter(
-                kind=Conversation.Kind.DIRECT, memberships__user_id__in=user_ids
-            )
-            .values_list("direct_key", flat=True)
-            .distinct()
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(_direct_keys_sql(), [Conversation.Kind.DIRECT.value, list(user_ids)])
-        return [key for (key,) in cursor.fetchall()]
-
-
-@functools.cache
-def _direct_keys_sql() -> str:
-    conversation = connection.ops.quote_name(Conversation._meta.db_table)
-    membership = connection.ops.quote_name(Membership._meta.db_table)
-    return (
-        f"SELECT DISTINCT c.direct_key FROM {conversation} c "  # noqa: S608
-        f"JOIN {membership} m ON m.conversation_id = c.id "
-        "WHERE c.kind = %s AND m.user_id = ANY(%s)"
-    )
 
 
 def _add_group_watchers(audiences: dict[int, list[int]]) -> None:
