@@ -9,10 +9,14 @@
   (`id`, `author_id`: the messages it newly acknowledged), and come back in the
   `messages_delivered` / `messages_read` signals as `audience`.
 
-Chat still imports none of those apps.
+Chat still imports none of those apps. The column maps are built once per process (they are
+read by every send and ack), and again after a provider registers or a setting changes.
 """
 
+import functools
 from collections.abc import Callable
+
+from django.core.signals import setting_changed
 
 Provider = Callable[[], dict[str, str]]
 _providers: dict[str, dict[str, Provider]] = {"recipient": {}, "ack": {}}
@@ -24,12 +28,15 @@ def add_recipient_columns(provider: Provider) -> None:
     Column names must be unique across apps (prefix them with the app's letter).
     """
     _providers["recipient"][f"{provider.__module__}.{provider.__qualname__}"] = provider
+    _columns.cache_clear()
 
 
 def add_ack_columns(provider: Provider) -> None:
     _providers["ack"][f"{provider.__module__}.{provider.__qualname__}"] = provider
+    _columns.cache_clear()
 
 
+@functools.cache
 def _columns(kind: str) -> dict[str, str]:
     columns: dict[str, str] = {}
     for provider in _providers[kind].values():
@@ -41,8 +48,18 @@ def _columns(kind: str) -> dict[str, str]:
 
 
 def recipient_columns() -> dict[str, str]:
+    """The registered recipient columns (shared: callers must not change the dict)."""
     return _columns("recipient")
 
 
 def ack_columns() -> dict[str, str]:
+    """The registered ack columns (shared: callers must not change the dict)."""
     return _columns("ack")
+
+
+def _forget_columns(**kwargs) -> None:
+    # Providers read settings (NOTIFICATION_EVENT_COUNT_CAP, say): override_settings in tests.
+    _columns.cache_clear()
+
+
+setting_changed.connect(_forget_columns, dispatch_uid="chat.audience.forget_columns")

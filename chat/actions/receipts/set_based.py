@@ -1,6 +1,8 @@
 """Acks on PostgreSQL: one statement moves the pointers and writes the receipts, one
-BulkWrite stores the events and what the receivers add."""
+BulkWrite stores the events and what the receivers add. The statement's text is built once
+per process (per kind of ack and set of audience columns)."""
 
+import functools
 import json
 
 from django.db import connection, transaction
@@ -15,7 +17,8 @@ from chat.models import Conversation, Membership, Message, MessageReceipt
 from config.bulk import BulkWrite
 
 
-def _ack_sql(*, read: bool, columns: dict[str, str]) -> str:
+@functools.cache
+def _ack_sql(*, read: bool, columns: tuple[tuple[str, str], ...]) -> str:
     membership, message = _quoted(Membership), _quoted(Message)
     receipt, user = _quoted(MessageReceipt), _quoted(User)
     # A read implies delivered: both pointers move to up_to, and every message in
@@ -60,7 +63,7 @@ def _ack_sql(*, read: bool, columns: dict[str, str]) -> str:
         "(SELECT json_agg(json_build_array(id, author_id, delivered_now) ORDER BY id) "
         "FROM acked), "
         f"(SELECT send_read_receipts FROM {user} WHERE id = %(user_id)s)"
-        + "".join(f", {expression} AS {name}" for name, expression in columns.items())
+        + "".join(f", {expression} AS {name}" for name, expression in columns)
         + " FROM ok LEFT JOIN m ON true"
     )
 
@@ -76,7 +79,7 @@ def ack_with_sql(*, user: User, conversation_id: int, up_to: int, read: bool) ->
     columns = audience.ack_columns()
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(_ack_sql(read=read, columns=columns), params)
+            cursor.execute(_ack_sql(read=read, columns=tuple(columns.items())), params)
             row = cursor.fetchone()
         is_member, valid, d0, r0, unread, member_ids, acked_json, sends_receipts = row[:8]
         extra = dict(zip(columns, row[8:], strict=True))

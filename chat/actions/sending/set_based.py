@@ -1,5 +1,10 @@
-"""Sending on PostgreSQL: the three statements of chat.actions.sending."""
+"""Sending on PostgreSQL: the three statements of chat.actions.sending.
 
+The statements' text is built once per process (per set of audience columns): only table
+names and the registered columns go into it, never a value.
+"""
+
+import functools
 import uuid
 from typing import Any
 
@@ -23,6 +28,7 @@ def _quoted(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+@functools.cache
 def _store_sql() -> str:
     message, conversation = _quoted(Message), _quoted(Conversation)
     membership, user = _quoted(Membership), _quoted(User)
@@ -49,9 +55,10 @@ def _store_sql() -> str:
     )
 
 
-def _audience_sql(columns: dict[str, str]) -> str:
+@functools.cache
+def _audience_sql(columns: tuple[tuple[str, str], ...]) -> str:
     membership, user = _quoted(Membership), _quoted(User)
-    extra = "".join(f", {expression} AS {name}" for name, expression in columns.items())
+    extra = "".join(f", {expression} AS {name}" for name, expression in columns)
     return (
         f"WITH r AS (UPDATE {membership} SET unread_count = unread_count + 1 "  # noqa: S608
         "WHERE conversation_id = %(conversation_id)s AND left_at IS NULL "
@@ -113,7 +120,7 @@ def _add_unread_and_read_audience(columns: dict[str, str], params: dict[str, Any
     """Statement 2: one more unread message for every other member, and one row per
     recipient (a row of NULLs when there is none), each saying whether the author is in."""
     with connection.cursor() as cursor:
-        cursor.execute(_audience_sql(columns), params)
+        cursor.execute(_audience_sql(tuple(columns.items())), params)
         rows = cursor.fetchall()
     if not rows[0][0]:  # the author left or was removed while we waited for the lock
         raise NotAMember()
