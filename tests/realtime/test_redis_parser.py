@@ -2,8 +2,8 @@
 
 Every event a node delivers arrives as a pub/sub message through redis-py's reply parser,
 and every throttle, presence read and publish reads a reply through it. redis-py 8 speaks
-RESP3 by default, and without hiredis it parses that in pure Python: about a third of a
-node's CPU per delivered event (bench, README "Hot-path figures"). redis-py silently falls
+RESP3 by default, and without hiredis it parses that in pure Python: about a fifth of a
+node's CPU per delivered event (py-spy, README "The hot path"). redis-py silently falls
 back to that parser when hiredis is missing, so a dropped requirement would only show up as
 a slower node; these tests make it fail here instead.
 """
