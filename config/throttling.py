@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import redis.asyncio
@@ -45,7 +46,7 @@ class ScopedRateThrottle(FailOpenMixin, throttling.ScopedRateThrottle):
 
 # One round trip and one reply: trim the window, and either count this request in (nil) or
 # refuse it uncounted, as DRF does, answering the oldest request's time in the window.
-SLIDING_WINDOW_LUA = """
+_COUNT_IN_LUA = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[1] - ARGV[2])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -53,8 +54,19 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
 end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
+"""
+SLIDING_WINDOW_LUA = _COUNT_IN_LUA + "return false\n"
+# The same, and once the request is counted in, the PUBLISHes it makes (ARGV[6..]: channel,
+# message, channel, message...): a throttled write whose only effect is those messages
+# (typing) is then one round trip instead of two, and a refused one publishes nothing.
+SLIDING_WINDOW_THEN_PUBLISH_LUA = (
+    _COUNT_IN_LUA
+    + """for i = 6, #ARGV, 2 do
+  redis.call('PUBLISH', ARGV[i], ARGV[i + 1])
+end
 return false
 """
+)
 
 
 class SlidingWindowThrottle:
@@ -69,7 +81,8 @@ class SlidingWindowThrottle:
         rate = api_settings.DEFAULT_THROTTLE_RATES[scope]
         self.scope = scope
         self.limit, self.window = _Rate(rate).parsed
-        self._scripts: dict[bool, Any] = {}  # the script for sync clients and async ones
+        # The script for sync clients, async ones, and the one that also publishes.
+        self._scripts: dict[bool | str, Any] = {}
 
     def wait(self, user_id: int) -> float | None:
         """None when the request may go on, else the seconds until it may."""
@@ -96,6 +109,28 @@ class SlidingWindowThrottle:
         except Exception:  # any cache failure
             logger.warning("throttle cache unavailable; allowing request", exc_info=True)
             return None
+
+    def publishes_on(self, redis_url: str) -> bool:
+        """Whether this throttle's Redis is the one at `redis_url` (pub/sub is server-wide,
+        so the same server is enough: `await_wait_then_publish` may publish there)."""
+        return _async_redis_url() == redis_url
+
+    async def await_wait_then_publish(
+        self, user_id: int, messages: Sequence[tuple[str, bytes]]
+    ) -> float | None:
+        """`await_wait`, and when the request counts in, PUBLISH each (channel, message) on
+        the throttle's Redis in the same round trip (check `publishes_on` first). Raises
+        when Redis fails: the caller decides what an unpublished message means."""
+        client = _async_redis_client()
+        keys, args = self._call(user_id)
+        for channel, message in messages:
+            args += [channel, message]
+        script = self._scripts.get("publish")
+        if script is None:
+            script = self._scripts["publish"] = client.register_script(
+                SLIDING_WINDOW_THEN_PUBLISH_LUA
+            )
+        return self._verdict(await script(keys=keys, args=args, client=client), args[0])
 
     def _script(self, client, *, asynchronous: bool):
         """The registered script (each call names its client: EVALSHA, loading it once)."""
@@ -146,21 +181,27 @@ def _redis_client():
 _async_clients: dict[asyncio.AbstractEventLoop, Any] = {}
 
 
-def _async_redis_client():
-    """A redis.asyncio client on the cache's Redis for the running loop (asyncio clients
-    belong to one loop), or None for the embedded local cache."""
+def _async_redis_url() -> str | None:
+    """The cache's Redis URL, or None for the embedded local cache."""
     from django.conf import settings
 
     cache = settings.CACHES["default"]
     if "redis" not in cache["BACKEND"].lower():
         return None
+    location = cache["LOCATION"]
+    return location[0] if isinstance(location, list | tuple) else location
+
+
+def _async_redis_client():
+    """A redis.asyncio client on the cache's Redis for the running loop (asyncio clients
+    belong to one loop), or None for the embedded local cache."""
+    url = _async_redis_url()
+    if url is None:
+        return None
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        location = cache["LOCATION"]
         client = _async_clients[loop] = redis.asyncio.Redis.from_url(
-            location[0] if isinstance(location, list | tuple) else location,
-            socket_timeout=2,
-            socket_connect_timeout=2,
+            url, socket_timeout=2, socket_connect_timeout=2
         )
     return client

@@ -34,6 +34,7 @@ from realtime.channel_names import BROADCAST_CHANNEL, topic_channel, user_channe
 
 if TYPE_CHECKING:
     from config.bulk import BulkWrite
+    from config.throttling import SlidingWindowThrottle
 
 
 def publish(
@@ -87,9 +88,32 @@ async def apublish_ephemeral(
     await apublish_ephemeral(event_type, payload, user_ids=user_ids, channels=channels)
 
 
+async def apublish_ephemeral_unless_throttled(
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    user_ids: Iterable[int],
+    throttle: "SlidingWindowThrottle",
+    throttled_user_id: int,
+) -> float | None:
+    """`apublish_ephemeral` if `throttle` (config.throttling) lets `throttled_user_id` in:
+    None then, else the seconds until it would. The check and the publish are one Redis
+    round trip when the throttle and the channel layer share Redis."""
+    from realtime.publisher import apublish_ephemeral_unless_throttled as publish
+
+    return await publish(
+        event_type,
+        payload,
+        user_ids=user_ids,
+        throttle=throttle,
+        throttled_user_id=throttled_user_id,
+    )
+
+
 __all__ = [
     "BROADCAST_CHANNEL",
     "apublish_ephemeral",
+    "apublish_ephemeral_unless_throttled",
     "batched",
     "publish",
     "publish_ephemeral",

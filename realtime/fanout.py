@@ -9,6 +9,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import redis
 import redis.asyncio
@@ -18,6 +19,9 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 from django.db import transaction
 from django_eventstream.event import Event
+
+if TYPE_CHECKING:
+    from config.throttling import SlidingWindowThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +145,16 @@ def _group_channel(prefix: str, group: str) -> str:
     return f"{prefix}__group__{group}"
 
 
+def _serialized(
+    layer: RedisPubSubChannelLayer, prefix: str, events: Sequence[Event]
+) -> list[tuple[str, bytes]]:
+    """(Redis channel, message) of each event, as the layer's group_send would publish it."""
+    return [
+        (_group_channel(prefix, group_name(event.channel)), layer.serialize(to_message(event)))
+        for event in events
+    ]
+
+
 @functools.cache
 def _redis_publisher():
     """With the Redis pub/sub layer: publish a whole fan-out in one pipelined round trip.
@@ -159,9 +173,8 @@ def _redis_publisher():
     class Publisher:
         def __call__(self, events: Sequence[Event]) -> None:
             with client.pipeline(transaction=False) as pipeline:
-                for event in events:
-                    group_channel = _group_channel(prefix, group_name(event.channel))
-                    pipeline.publish(group_channel, layer.serialize(to_message(event)))
+                for channel, message in _serialized(layer, prefix, events):
+                    pipeline.publish(channel, message)
                 pipeline.execute()
 
         def raw(self, group: str, message: dict) -> None:
@@ -187,10 +200,38 @@ def _async_redis_publisher() -> Callable[[Sequence[Event]], Awaitable[None]] | N
 
         async def publisher(events: Sequence[Event]) -> None:
             async with client.pipeline(transaction=False) as pipeline:
-                for event in events:
-                    group_channel = _group_channel(prefix, group_name(event.channel))
-                    pipeline.publish(group_channel, layer.serialize(to_message(event)))
+                for channel, message in _serialized(layer, prefix, events):
+                    pipeline.publish(channel, message)
                 await pipeline.execute()
 
         _async_publishers[loop] = publisher
     return publisher
+
+
+async def apush_unless_throttled(
+    events: Sequence[Event], *, throttle: "SlidingWindowThrottle", user_id: int
+) -> float | None:
+    """`apush(events)` if `throttle` lets `user_id` in; else the seconds until it would.
+
+    When the throttle's Redis is the layer's, the check and the publish are one round trip
+    (config.throttling.SLIDING_WINDOW_THEN_PUBLISH_LUA). A Redis failure fails open, as the
+    throttle does, and loses only these unstored events, as `apush` does.
+    """
+    found = _single_redis_layer()
+    if found is None or not throttle.publishes_on(found[1]):
+        wait = await throttle.await_wait(user_id)
+        if wait is None:
+            await apush(events)
+        return wait
+    layer, _, prefix = found
+    try:
+        wait = await throttle.await_wait_then_publish(user_id, _serialized(layer, prefix, events))
+    except Exception:  # noqa: BLE001 - a broken layer must not fail the request
+        from realtime import metrics
+
+        metrics.CHANNEL_LAYER_ERRORS.inc(len(events))
+        logger.warning("throttle and publish failed; %d events not sent", len(events))
+        return None
+    if wait is None:
+        _count_published(events)
+    return wait

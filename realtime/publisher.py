@@ -4,7 +4,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from django.core.serializers.json import DjangoJSONEncoder
@@ -15,6 +15,9 @@ from config.bulk import BulkWrite
 from realtime import fanout
 from realtime.channel_names import user_channel
 from realtime.storage import storage_instance
+
+if TYPE_CHECKING:
+    from config.throttling import SlidingWindowThrottle
 
 logger = logging.getLogger(__name__)
 storage = storage_instance
@@ -105,4 +108,22 @@ async def apublish_ephemeral(
     data = encode(payload)
     await fanout.apush(
         [Event(channel, event_type, data) for channel in _channels(user_ids, channels)]
+    )
+
+
+async def apublish_ephemeral_unless_throttled(
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    user_ids: Iterable[int],
+    throttle: "SlidingWindowThrottle",
+    throttled_user_id: int,
+) -> float | None:
+    """`apublish_ephemeral` if `throttle` lets `throttled_user_id` in (None), else the
+    seconds until it would; one Redis round trip for both (realtime.fanout)."""
+    data = encode(payload)
+    return await fanout.apush_unless_throttled(
+        [Event(channel, event_type, data) for channel in _channels(user_ids, ())],
+        throttle=throttle,
+        user_id=throttled_user_id,
     )

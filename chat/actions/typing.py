@@ -8,6 +8,7 @@ the lean hot path.
 """
 
 import functools
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.utils import timezone
@@ -19,6 +20,9 @@ from chat.errors import NotAMember
 from chat.models import Membership
 from realtime import db as realtime_db
 from realtime import event_types
+
+if TYPE_CHECKING:
+    from config.throttling import SlidingWindowThrottle
 
 
 @functools.cache
@@ -61,10 +65,26 @@ def publish_typing(*, user: User, conversation_id: int) -> None:
     realtime.publish_ephemeral(event_types.TYPING, payload, user_ids=recipients)
 
 
-async def apublish_typing(*, user: User, conversation_id: int) -> None:
-    """`publish_typing` on the node's loop (callers check `realtime.db.async_enabled()`)."""
+async def apublish_typing(
+    *, user: User, conversation_id: int, throttle: "SlidingWindowThrottle | None" = None
+) -> float | None:
+    """`publish_typing` on the node's loop (callers check `realtime.db.async_enabled()`).
+
+    With `throttle` (config.throttling), the event goes out only if the throttle lets the
+    member in, in the same Redis round trip: returns None then, else the seconds until it
+    would (a non-member is refused before, and counts nothing).
+    """
     members = await realtime_db.fetch_all(members_with_names_sql(), [conversation_id])
     payload, recipients = typing_event(
         user_id=user.pk, conversation_id=conversation_id, members=members
     )
-    await realtime.apublish_ephemeral(event_types.TYPING, payload, user_ids=recipients)
+    if throttle is None:
+        await realtime.apublish_ephemeral(event_types.TYPING, payload, user_ids=recipients)
+        return None
+    return await realtime.apublish_ephemeral_unless_throttled(
+        event_types.TYPING,
+        payload,
+        user_ids=recipients,
+        throttle=throttle,
+        throttled_user_id=user.pk,
+    )

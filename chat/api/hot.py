@@ -35,23 +35,17 @@ from realtime.db import run_db
 _throttles: dict[str, SlidingWindowThrottle] = {}
 
 
+def _throttle_for(scope: str) -> SlidingWindowThrottle:
+    throttle = _throttles.get(scope)
+    if throttle is None:
+        throttle = _throttles[scope] = SlidingWindowThrottle(scope)
+    return throttle
+
+
 def _throttle(request: LeanRequest, scope: str) -> None:
     """The scope's rate (DEFAULT_THROTTLE_RATES, as the DRF views), per user, in one round
     trip (config.throttling.SlidingWindowThrottle)."""
-    throttle = _throttles.get(scope)
-    if throttle is None:
-        throttle = _throttles[scope] = SlidingWindowThrottle(scope)
-    wait = throttle.wait(request.user.pk)
-    if wait is not None:
-        raise Throttled(wait)
-
-
-async def _athrottle(request: LeanRequest, scope: str) -> None:
-    """`_throttle` on the event loop, for the actions that run there."""
-    throttle = _throttles.get(scope)
-    if throttle is None:
-        throttle = _throttles[scope] = SlidingWindowThrottle(scope)
-    wait = await throttle.await_wait(request.user.pk)
+    wait = _throttle_for(scope).wait(request.user.pk)
     if wait is not None:
         raise Throttled(wait)
 
@@ -169,9 +163,12 @@ async def mark_read(request: LeanRequest, conversation_id: str) -> LeanResponse:
 async def typing(request: LeanRequest, conversation_id: str) -> LeanResponse:
     user = await authenticate_write(request)
     conversation = _conversation_id(conversation_id)
-    if realtime_db.async_enabled():  # one statement and one publish, both on the loop
-        await _athrottle(request, "typing")
-        await actions.apublish_typing(user=user, conversation_id=conversation)
+    if realtime_db.async_enabled():  # one statement, then the throttle and the publish in one
+        wait = await actions.apublish_typing(
+            user=user, conversation_id=conversation, throttle=_throttle_for("typing")
+        )
+        if wait is not None:
+            raise Throttled(wait)
         return LeanResponse(204)
 
     def work() -> None:

@@ -445,3 +445,48 @@ def test_the_loop_s_throttle_is_the_same_window(alice, time_machine):
     assert answers[: throttle.limit] == [None] * throttle.limit
     assert 59 <= answers[-1] <= 60
     assert throttle.wait(alice.pk) is not None  # the sync path sees the same window
+
+
+def test_the_typing_throttle_publishes_only_what_it_counts_in(alice, bob, time_machine):
+    """The throttle and the publish in one script: the window is the same, a refused request
+    publishes nothing, and the events reach the channel layer as `apush` sends them."""
+    import asyncio
+
+    import redis.asyncio
+    from channels.layers import get_channel_layer
+    from django.conf import settings
+    from django_eventstream.event import Event
+
+    from config.throttling import SlidingWindowThrottle
+    from realtime import fanout
+    from realtime.channel_names import user_channel
+
+    throttle = SlidingWindowThrottle("typing")
+    layer_config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    (layer_url,) = layer_config["hosts"]
+    assert throttle.publishes_on(layer_url)
+    time_machine.move_to("2026-12-02 12:00:00", tick=False)
+    events = [Event(user_channel(bob.pk), "typing", '{"n": 1}')]
+    # channels_redis's name for a group's pub/sub channel (as the cross-node tests pin it)
+    group_channel = f"{layer_config['prefix']}__group__{fanout.group_name(user_channel(bob.pk))}"
+
+    async def calls(n: int) -> tuple[list[float | None], list[dict]]:
+        subscriber = redis.asyncio.Redis.from_url(layer_url).pubsub()
+        await subscriber.subscribe(group_channel)
+        await subscriber.get_message(timeout=1)  # the subscription's confirmation
+        answers = [
+            await fanout.apush_unless_throttled(events, throttle=throttle, user_id=alice.pk)
+            for _ in range(n)
+        ]
+        received = []
+        while (message := await subscriber.get_message(timeout=0.5)) is not None:
+            received.append(get_channel_layer().deserialize(message["data"]))
+        await subscriber.aclose()
+        return answers, received
+
+    answers, received = asyncio.run(calls(throttle.limit + 1))
+    assert answers[: throttle.limit] == [None] * throttle.limit
+    assert 59 <= answers[-1] <= 60
+    assert len(received) == throttle.limit  # the refused one published nothing
+    assert fanout.from_message(received[0]).data == '{"n": 1}'
+    assert throttle.wait(alice.pk) is not None  # and counted nothing: the window is full
