@@ -81,30 +81,20 @@ async def apublish_ephemeral(
     *,
     user_ids: Iterable[int] = (),
     channels: Iterable[str] = (),
-) -> None:
-    """`publish_ephemeral` for async callers (nothing to wait for: no transaction)."""
+    throttle: "SlidingWindowThrottle | None" = None,
+    throttled_user_id: int | None = None,
+) -> float | None:
+    """`publish_ephemeral` for async callers (nothing to wait for: no transaction). With
+    `throttle` (config.throttling), only if it lets `throttled_user_id` in: None then, else
+    the seconds until it would; the check and the publish are one Redis round trip when the
+    throttle and the channel layer share Redis."""
     from realtime.publisher import apublish_ephemeral
 
-    await apublish_ephemeral(event_type, payload, user_ids=user_ids, channels=channels)
-
-
-async def apublish_ephemeral_unless_throttled(
-    event_type: str,
-    payload: dict[str, Any],
-    *,
-    user_ids: Iterable[int],
-    throttle: "SlidingWindowThrottle",
-    throttled_user_id: int,
-) -> float | None:
-    """`apublish_ephemeral` if `throttle` (config.throttling) lets `throttled_user_id` in:
-    None then, else the seconds until it would. The check and the publish are one Redis
-    round trip when the throttle and the channel layer share Redis."""
-    from realtime.publisher import apublish_ephemeral_unless_throttled as publish
-
-    return await publish(
+    return await apublish_ephemeral(
         event_type,
         payload,
         user_ids=user_ids,
+        channels=channels,
         throttle=throttle,
         throttled_user_id=throttled_user_id,
     )
@@ -113,7 +103,6 @@ async def apublish_ephemeral_unless_throttled(
 __all__ = [
     "BROADCAST_CHANNEL",
     "apublish_ephemeral",
-    "apublish_ephemeral_unless_throttled",
     "batched",
     "publish",
     "publish_ephemeral",

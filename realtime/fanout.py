@@ -226,11 +226,13 @@ async def apush_unless_throttled(
     layer, _, prefix = found
     try:
         wait = await throttle.await_wait_then_publish(user_id, _serialized(layer, prefix, events))
-    except Exception:  # noqa: BLE001 - a broken layer must not fail the request
+    except Exception:  # a broken layer must not fail the request (logged with its traceback)
         from realtime import metrics
 
         metrics.CHANNEL_LAYER_ERRORS.inc(len(events))
-        logger.warning("throttle and publish failed; %d events not sent", len(events))
+        logger.warning(
+            "throttle and publish failed; %d events not sent", len(events), exc_info=True
+        )
         return None
     if wait is None:
         _count_published(events)

@@ -103,27 +103,15 @@ async def apublish_ephemeral(
     *,
     user_ids: Iterable[int],
     channels: Iterable[str] = (),
-) -> None:
-    """publish_ephemeral_event for async callers (no transaction to wait for)."""
-    data = encode(payload)
-    await fanout.apush(
-        [Event(channel, event_type, data) for channel in _channels(user_ids, channels)]
-    )
-
-
-async def apublish_ephemeral_unless_throttled(
-    event_type: str,
-    payload: dict[str, Any],
-    *,
-    user_ids: Iterable[int],
-    throttle: "SlidingWindowThrottle",
-    throttled_user_id: int,
+    throttle: "SlidingWindowThrottle | None" = None,
+    throttled_user_id: int | None = None,
 ) -> float | None:
-    """`apublish_ephemeral` if `throttle` lets `throttled_user_id` in (None), else the
-    seconds until it would; one Redis round trip for both (realtime.fanout)."""
+    """publish_ephemeral_event for async callers (no transaction to wait for). With
+    `throttle`, only if it lets `throttled_user_id` in, in the same Redis round trip
+    (realtime.fanout): None then, else the seconds until it would."""
     data = encode(payload)
-    return await fanout.apush_unless_throttled(
-        [Event(channel, event_type, data) for channel in _channels(user_ids, ())],
-        throttle=throttle,
-        user_id=throttled_user_id,
-    )
+    events = [Event(channel, event_type, data) for channel in _channels(user_ids, channels)]
+    if throttle is None:
+        await fanout.apush(events)
+        return None
+    return await fanout.apush_unless_throttled(events, throttle=throttle, user_id=throttled_user_id)

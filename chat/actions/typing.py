@@ -78,10 +78,7 @@ async def apublish_typing(
     payload, recipients = typing_event(
         user_id=user.pk, conversation_id=conversation_id, members=members
     )
-    if throttle is None:
-        await realtime.apublish_ephemeral(event_types.TYPING, payload, user_ids=recipients)
-        return None
-    return await realtime.apublish_ephemeral_unless_throttled(
+    return await realtime.apublish_ephemeral(
         event_types.TYPING,
         payload,
         user_ids=recipients,
